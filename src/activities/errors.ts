@@ -1,0 +1,11 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+/** A failure that retrying cannot fix: the input itself is wrong. Workflows list this type as non-retryable. */
+export function invalidInput(message: string, details?: unknown): ApplicationFailure {
+  return ApplicationFailure.create({
+    message,
+    type: 'InvalidInputError',
+    nonRetryable: true,
+    details: details === undefined ? undefined : [details],
+  });
+}

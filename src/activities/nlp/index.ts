@@ -1,0 +1,1 @@
+export { setInsightStatus, storeInsight } from './store';

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import { logger } from '../logging';
+import { requireUser } from './auth';
+import { errorHandler, unknownRoute } from './errors';
+import { insightRoutes } from './routes/insights';
+import { jobRoutes } from './routes/jobs';
+
+export interface ApiDeps {
+  client: Client;
+  db: Db;
+  cfg: Config;
+}
+
+async function readiness(deps: ApiDeps): Promise<string[]> {
+  const down: string[] = [];
+  await deps.client.connection
+    .withDeadline(Date.now() + 2_000, () => deps.client.workflowService.getSystemInfo({}))
+    .catch(() => down.push('temporal'));
+  await deps.db.query('SELECT 1').catch(() => down.push('database'));
+  return down;
+}
+
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    req.id = req.header('x-request-id') ?? randomUUID();
+    res.setHeader('x-request-id', req.id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info({ requestId: req.id, method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const down = await readiness(deps);
+    if (down.length === 0) res.json({ status: 'ready' });
+    else
+      res.status(503).json({
+        error: { code: 'not_ready', message: `not reachable: ${down.join(', ')}`, details: { down } },
+      });
+  });
+
+  const api = express.Router();
+  api.use(express.json({ limit: deps.cfg.api.bodyLimit }));
+  api.use(requireUser(deps.db));
+  api.use('/insights', insightRoutes(deps));
+  api.use('/jobs', jobRoutes(deps));
+  app.use('/api', api);
+
+  app.use(unknownRoute);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,36 @@
+import { Router } from 'express';
+import type { Client } from '@temporalio/client';
+import { cancelSignal } from '../../workflows/job';
+import { HttpError, notFound, parse } from '../errors';
+import { getJob, listJobs } from '../jobs';
+import { cancelBody, jobIdParams, listJobsQuery } from '../schemas';
+
+export function jobRoutes(deps: { client: Client }): Router {
+  const router = Router();
+
+  router.get('/', async (req, res) => {
+    const filter = parse(listJobsQuery, req.query, 'query');
+    res.json({ jobs: await listJobs(deps.client, req.userId, filter) });
+  });
+
+  router.get('/:jobId', async (req, res) => {
+    const { jobId } = parse(jobIdParams, req.params, 'params');
+    const job = await getJob(deps.client, jobId, req.userId);
+    if (!job) throw notFound(`job ${jobId}`);
+    res.json(job);
+  });
+
+  router.post('/:jobId/cancel', async (req, res) => {
+    const { jobId } = parse(jobIdParams, req.params, 'params');
+    const { reason } = parse(cancelBody, req.body ?? {}, 'body');
+    const job = await getJob(deps.client, jobId, req.userId);
+    if (!job) throw notFound(`job ${jobId}`);
+    if (job.status !== 'queued' && job.status !== 'running') {
+      throw new HttpError(409, 'job_closed', `job ${jobId} is already ${job.status}`);
+    }
+    await deps.client.workflow.getHandle(jobId).signal(cancelSignal, reason);
+    res.status(202).json({ jobId, status: 'cancelling' });
+  });
+
+  return router;
+}

@@ -1,0 +1,121 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite/vector';
+import pg from 'pg';
+import { config } from '../config';
+import { logger } from '../logging';
+
+/** The SQL surface the app uses; both PostgreSQL (pg) and the embedded PGlite speak it. */
+export interface Db {
+  readonly kind: 'postgres' | 'embedded';
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+// Any fixed number: every process that migrates takes the same transaction-scoped lock.
+const MIGRATION_LOCK_KEY = 7_311_042;
+
+function postgresDb(url: string): Db {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  pool.on('error', (err) => logger.error({ err }, 'idle PostgreSQL client failed'));
+  const wrap = (client: pg.Pool | pg.PoolClient): Db => ({
+    kind: 'postgres',
+    async query(sql, params) {
+      return (await client.query(sql, params as unknown[])).rows;
+    },
+    async transaction(fn) {
+      if (client !== pool) return fn(wrap(client));
+      const conn = await pool.connect();
+      try {
+        await conn.query('BEGIN');
+        const result = await fn(wrap(conn));
+        await conn.query('COMMIT');
+        return result;
+      } catch (err) {
+        await conn.query('ROLLBACK');
+        throw err;
+      } finally {
+        conn.release();
+      }
+    },
+    close: () => pool.end(),
+  });
+  return wrap(pool);
+}
+
+function embeddedDb(dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const lite = new PGlite(dataDir, { extensions: { vector } });
+  type Queryable = Pick<PGlite, 'query'>;
+  const wrap = (conn: Queryable, inTransaction: boolean): Db => ({
+    kind: 'embedded',
+    async query(sql, params) {
+      return (await conn.query(sql, params as unknown[])).rows as never[];
+    },
+    transaction(fn) {
+      if (inTransaction) return fn(wrap(conn, true));
+      return lite.transaction((tx) => fn(wrap(tx, true)));
+    },
+    close: () => lite.close(),
+  });
+  return wrap(lite, false);
+}
+
+export async function migrate(db: Db): Promise<string[]> {
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  });
+  const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
+  const applied: string[] = [];
+  for (const file of files) {
+    const version = file.replace(/\.sql$/, '');
+    await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      const done = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [version]);
+      if (done.length > 0) return;
+      for (const statement of splitStatements(readFileSync(path.join(MIGRATIONS_DIR, file), 'utf8'))) {
+        await tx.query(statement);
+      }
+      await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);
+      applied.push(version);
+    });
+  }
+  if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
+  return applied;
+}
+
+/** Migrations are plain SQL files; statements end with a semicolon at the end of a line. */
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;\s*$/m)
+    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+    .filter(Boolean);
+}
+
+/** Opens PostgreSQL when a URL is given, else the embedded database under dataDir, and migrates it. */
+export async function openDb(opts: { databaseUrl?: string; dataDir: string }): Promise<Db> {
+  const db = opts.databaseUrl ? postgresDb(opts.databaseUrl) : embeddedDb(path.join(opts.dataDir, 'pglite'));
+  await migrate(db);
+  return db;
+}
+
+let shared: Promise<Db> | undefined;
+
+/** The process-wide database, opened and migrated on first use. */
+export function getDb(): Promise<Db> {
+  shared ??= openDb({ databaseUrl: config().databaseUrl, dataDir: config().dataDir });
+  return shared;
+}
+
+export async function closeDb(): Promise<void> {
+  if (!shared) return;
+  const db = await shared;
+  shared = undefined;
+  await db.close();
+}

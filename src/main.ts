@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { closeServer, listen } from './api/server';
+import { config, QUEUE_KINDS } from './config';
+import { closeDb, getDb } from './db';
+import { onShutdown } from './lifecycle';
+import { logger } from './logging';
+import { resolveTemporalCli } from './temporal/cli';
+import { connectClient, connectWorkerConnection, temporalAddress } from './temporal/connection';
+import { startDevServer } from './temporal/dev-server';
+import { installTemporalRuntime } from './temporal/runtime';
+import { ensureDevUser } from './users';
+import { bundleWorkflows, createWorkers, runWorkers } from './workers/create';
+
+/**
+ * `npm start`: the whole system in one process tree. A Temporal dev server (unless TEMPORAL_ADDRESS
+ * points at a cluster), the workers of every queue, and the API.
+ */
+const cfg = config();
+installTemporalRuntime();
+
+const devServer = cfg.temporal.address
+  ? undefined
+  : await startDevServer({
+      cli: resolveTemporalCli(cfg.temporal.cli),
+      port: cfg.temporal.port,
+      uiPort: cfg.temporal.uiPort,
+      namespace: cfg.temporal.namespace,
+      dbFile: path.join(cfg.dataDir, 'temporal.sqlite'),
+      onExit: (code) => {
+        if (!stopping) {
+          logger.fatal({ code }, 'the Temporal dev server exited; stopping');
+          process.kill(process.pid, 'SIGTERM');
+        }
+      },
+    });
+if (devServer) logger.info({ address: devServer.address, webUi: devServer.uiUrl }, 'Temporal dev server running');
+
+const db = await getDb();
+const devKey = await ensureDevUser(db, cfg.dataDir);
+if (devKey) logger.info({ file: path.join(cfg.dataDir, 'dev-api-key') }, `created the development user; its API key is ${devKey}`);
+
+const address = temporalAddress(cfg);
+const [bundle, workerConnection, client] = await Promise.all([
+  bundleWorkflows(),
+  connectWorkerConnection(address),
+  connectClient(address, cfg.temporal.namespace),
+]);
+const workers = await createWorkers({ kinds: QUEUE_KINDS, connection: workerConnection, bundle, cfg });
+const stopWorkers = new AbortController();
+const workersDone = runWorkers(workers, stopWorkers.signal);
+const server = await listen({ client, db, cfg });
+logger.info({ api: `http://localhost:${cfg.api.port}`, queues: QUEUE_KINDS }, 'Insight Tracker is up');
+
+let stopping = false;
+onShutdown([
+  { name: 'api', run: () => ((stopping = true), closeServer(server)) },
+  { name: 'workers', run: () => (stopWorkers.abort(), workersDone) },
+  { name: 'temporal connections', run: () => Promise.all([client.connection.close(), workerConnection.close()]) },
+  { name: 'database', run: closeDb },
+  { name: 'temporal server', run: () => devServer?.stop() },
+]);

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CUSTOM_SEARCH_ATTRIBUTES } from './search-attributes';
+
+export interface DevServerOptions {
+  cli: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  /** SQLite file that keeps workflows across restarts; in memory when omitted. */
+  dbFile?: string;
+  headless?: boolean;
+  onExit?: (code: number | null) => void;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`temporal server exited with code ${child.exitCode} before listening`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await sleep(100);
+  }
+  throw new Error(`temporal server did not listen on port ${port} within ${timeoutMs} ms`);
+}
+
+/** Starts `temporal server start-dev` with the project's search attributes and waits until it accepts connections. */
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(opts.port),
+    '--namespace', opts.namespace,
+    '--log-level', 'error',
+    ...CUSTOM_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${key.type}`]),
+  ];
+  if (opts.dbFile) {
+    mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=WAL');
+  }
+  if (opts.headless) args.push('--headless');
+  else args.push('--ui-port', String(opts.uiPort));
+
+  const child = spawn(opts.cli, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  child.once('exit', (code) => opts.onExit?.(code));
+  await waitForPort(opts.port, child, 60_000);
+  return {
+    address: `127.0.0.1:${opts.port}`,
+    uiUrl: opts.headless ? undefined : `http://localhost:${opts.uiPort}`,
+    process: child,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(10_000).then(() => child.kill('SIGKILL'))]);
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { logger } from '../logging';
+
+const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+let installed = false;
+
+/**
+ * Routes the SDK's logs (worker, activity and workflow loggers) into pino, so their lines carry the
+ * SDK's metadata: workflowId, runId, activityType, attempt, taskQueue. Must run before the first worker.
+ */
+export function installTemporalRuntime(): void {
+  if (installed) return;
+  installed = true;
+  Runtime.install({
+    logger: new DefaultLogger('INFO', ({ level, message, meta }) => {
+      logger[LEVELS[level]]({ ...meta, source: 'temporal' }, message);
+    }),
+  });
+}

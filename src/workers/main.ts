@@ -1,0 +1,35 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { config, QUEUE_KINDS } from '../config';
+import { closeDb } from '../db';
+import { onShutdown } from '../lifecycle';
+import { logger } from '../logging';
+import { connectWorkerConnection, temporalAddress } from '../temporal/connection';
+import { installTemporalRuntime } from '../temporal/runtime';
+import { bundleWorkflows, createWorkers, runWorkers } from './create';
+
+/** `npm run worker -- --queues nlp,audio`: workers for the named queues only (all when omitted). */
+const { values } = parseArgs({ options: { queues: { type: 'string' } } });
+const queuesArg = z
+  .string()
+  .transform((s) => s.split(',').map((q) => q.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(QUEUE_KINDS)).min(1))
+  .safeParse(values.queues ?? QUEUE_KINDS.join(','));
+if (!queuesArg.success) {
+  console.error(`--queues: expected a comma-separated list of ${QUEUE_KINDS.join(', ')}`);
+  process.exit(2);
+}
+
+const cfg = config();
+installTemporalRuntime();
+const connection = await connectWorkerConnection(temporalAddress(cfg));
+const workers = await createWorkers({ kinds: queuesArg.data, connection, bundle: await bundleWorkflows(), cfg });
+const stop = new AbortController();
+onShutdown([
+  { name: 'workers', run: () => (stop.abort(), done) },
+  { name: 'temporal connection', run: () => connection.close() },
+  { name: 'database', run: closeDb },
+]);
+logger.info({ queues: queuesArg.data }, 'workers running');
+const done = runWorkers(workers, stop.signal);
+await done;

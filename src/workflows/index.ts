@@ -1,0 +1,1 @@
+export { insightWorkflow } from './insight';

@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { resolveTemporalCli } from '../src/temporal/cli';
+import { startDevServer } from '../src/temporal/dev-server';
+import { PROJECT_ROOT } from '../src/tools/venv';
+import { freePort } from './support/ports';
+import { startTestPostgres } from './support/postgres';
+
+/**
+ * `npm test`: starts one real Temporal dev server and one real PostgreSQL for the whole run, then runs
+ * every test file with node's test runner (one file at a time; each file isolates itself with its own
+ * task-queue prefix and data directory). Arguments narrow the run to matching file paths.
+ */
+function testFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return testFiles(full);
+    return name.endsWith('.test.ts') ? [full] : [];
+  });
+}
+
+const filters = process.argv.slice(2);
+const files = testFiles(path.join(PROJECT_ROOT, 'test'))
+  .filter((f) => filters.length === 0 || filters.some((part) => f.includes(part)))
+  .sort();
+
+const cli = resolveTemporalCli(process.env.TEMPORAL_CLI);
+const temporal = await startDevServer({
+  cli,
+  port: await freePort(),
+  uiPort: await freePort(),
+  namespace: 'default',
+  headless: true,
+});
+const postgres = await startTestPostgres();
+console.log(`[test] Temporal at ${temporal.address}, PostgreSQL at ${postgres.url}, ${files.length} test files`);
+
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+  stdio: 'inherit',
+  env: {
+    ...process.env,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_CLI: cli,
+    TEST_DATABASE_URL: postgres.url,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    LOG_FORMAT: 'json',
+  },
+});
+const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
+await temporal.stop();
+postgres.stop();
+process.exit(code);

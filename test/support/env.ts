@@ -1,0 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Imported before any project module: config() is read once per process, so each test file's own data
+ * directory and task-queue prefix must be in the environment first. A file that wants the PostgreSQL
+ * mode imports ./use-postgres before this.
+ */
+Object.assign(process.env, {
+  DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'itk-test-')),
+  TASK_QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}`,
+  ALLOW_TEST_HOOKS: 'true',
+  API_PORT: '0',
+});

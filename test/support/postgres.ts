@@ -1,0 +1,51 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureToolsVenv } from '../../src/tools/venv';
+import { freePort } from './ports';
+
+export interface TestPostgres {
+  url: string;
+  stop(): void;
+}
+
+/**
+ * A throwaway PostgreSQL 16 with pgvector, from the pinned `pgserver` wheel in .tools/venv. PostgreSQL
+ * refuses to run as root, so as root the cluster is owned and run by `nobody`.
+ */
+export async function startTestPostgres(): Promise<TestPostgres> {
+  const venv = ensureToolsVenv();
+  const bin = readdirSync(path.join(venv, 'lib'))
+    .map((python) => path.join(venv, 'lib', python, 'site-packages', 'pgserver', 'pginstall', 'bin'))
+    .find((dir) => existsSync(dir));
+  if (!bin) throw new Error(`pgserver's PostgreSQL binaries were not found under ${venv}`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'itk-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) chownSync(dir, ...ids('nobody'));
+  const as = (cmd: string, args: string[]) =>
+    asRoot ? execFileSync('runuser', ['-u', 'nobody', '--', cmd, ...args], { stdio: 'pipe' }) : execFileSync(cmd, args, { stdio: 'pipe' });
+
+  const port = await freePort();
+  const data = path.join(dir, 'data');
+  as(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync']);
+  as(path.join(bin, 'pg_ctl'), [
+    '-D', data, '-l', path.join(dir, 'log'), '-w', 'start',
+    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+  ]);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop() {
+      try {
+        as(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+function ids(user: string): [number, number] {
+  const id = (flag: string) => Number(spawnSync('id', [flag, user], { encoding: 'utf8' }).stdout.trim());
+  return [id('-u'), id('-g')];
+}
