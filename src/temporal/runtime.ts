@@ -1,4 +1,5 @@
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { config } from '../config';
 import { logger } from '../logging';
 
 const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
@@ -7,6 +8,16 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
   INFO: 'info',
   WARN: 'warn',
   ERROR: 'error',
+};
+
+const SDK_LEVEL: Record<ReturnType<typeof config>['log']['level'], LogLevel> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+  fatal: 'ERROR',
+  silent: 'ERROR',
 };
 
 let installed = false;
@@ -19,7 +30,7 @@ export function installTemporalRuntime(): void {
   if (installed) return;
   installed = true;
   Runtime.install({
-    logger: new DefaultLogger('INFO', ({ level, message, meta }) => {
+    logger: new DefaultLogger(SDK_LEVEL[config().log.level], ({ level, message, meta }) => {
       logger[LEVELS[level]]({ ...meta, source: 'temporal' }, message);
     }),
   });

@@ -1,3 +1,4 @@
+import { log } from '@temporalio/activity';
 import { getDb } from '../../db';
 
 export interface StoreInsightInput {
@@ -20,6 +21,7 @@ export async function storeInsight(input: StoreInsightInput): Promise<void> {
      ON CONFLICT (id) DO NOTHING`,
     [input.insightId, input.userId, input.jobId, input.title ?? null, input.text, input.tags],
   );
+  log.info('insight stored', { insightId: input.insightId, chars: input.text.length });
 }
 
 export async function setInsightStatus(input: { insightId: string; status: InsightStatus }): Promise<void> {
