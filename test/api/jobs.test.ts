@@ -135,3 +135,25 @@ describe('health', () => {
     assert.equal(ready.status, 200);
   });
 });
+
+describe('job events', () => {
+  it('streams progress as server-sent events and ends with the final state', async () => {
+    const { body } = await stack.call('POST', '/api/insights', { text: 'Streamed.', holdMs: 2_500 });
+    const res = await fetch(`${stack.baseUrl}/api/jobs/${body.jobId}/events`, { headers: { authorization: `Bearer ${stack.apiKey}` } });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
+    const text = await res.text();
+    const events = [...text.matchAll(/event: (\w+)\ndata: (.*)\n\n/g)].map((m) => ({ event: m[1], data: JSON.parse(m[2]) }));
+    assert.ok(events.some((e) => e.event === 'progress' && e.data.progress.stage === 'hold'), text);
+    const last = events.at(-1)!;
+    assert.equal(last.event, 'completed');
+    assert.equal(last.data.progress.percent, 100);
+  });
+
+  it("answers 404 for another user's job events", async () => {
+    const { body } = await stack.call('POST', '/api/insights', { text: 'Mine.' });
+    const other = await stack.newUser();
+    const res = await fetch(`${stack.baseUrl}/api/jobs/${body.jobId}/events`, { headers: { authorization: `Bearer ${other.apiKey}` } });
+    assert.equal(res.status, 404);
+  });
+});

@@ -4,6 +4,7 @@ import { cancelSignal } from '../../workflows/job';
 import { HttpError, notFound, parse } from '../errors';
 import { getJob, listJobs } from '../jobs';
 import { cancelBody, jobIdParams, listJobsQuery } from '../schemas';
+import { jobEvents } from './job-events';
 
 export function jobRoutes(deps: { client: Client }): Router {
   const router = Router();
@@ -19,6 +20,8 @@ export function jobRoutes(deps: { client: Client }): Router {
     if (!job) throw notFound(`job ${jobId}`);
     res.json(job);
   });
+
+  router.get('/:jobId/events', jobEvents(deps));
 
   router.post('/:jobId/cancel', async (req, res) => {
     const { jobId } = parse(jobIdParams, req.params, 'params');
