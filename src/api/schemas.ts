@@ -7,7 +7,9 @@ export function insightBodySchema(maxTextChars: number) {
       text: z
         .string()
         .max(maxTextChars, `text is longer than ${maxTextChars} characters`)
-        .refine((t) => t.trim().length > 0, 'text must not be empty or whitespace'),
+        .refine((t) => t.trim().length > 0, 'text must not be empty or whitespace')
+        // PostgreSQL text cannot hold NUL; refusing it here is clearer than a failed job later.
+        .refine((t) => !t.includes('\u0000'), 'text must not contain NUL (\\u0000) characters'),
       title: z.string().max(500).optional(),
       tags: z.array(z.string().min(1).max(100)).max(50).default([]),
       holdMs: z.number().int().min(0).max(600_000).optional(),
@@ -24,3 +26,17 @@ export const listJobsQuery = z.object({
   kind: z.enum(['insight', 'audio', 'training', 'maintenance', 'report']).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
+
+export const insightIdParams = z.object({ insightId: z.uuid('must be an insight id (a UUID)') });
+
+export const searchInsightsQuery = z.object({
+  q: z.string().trim().min(1).max(1_000).optional(),
+  entity: z.string().trim().min(1).max(200).optional(),
+  category: z.string().trim().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).max(10_000).default(0),
+});
+
+export const labelBody = z
+  .object({ category: z.string().trim().toLowerCase().regex(/^[a-z][a-z0-9 _-]{0,63}$/, 'a category name: letters, digits, spaces, _ or -') })
+  .strict();

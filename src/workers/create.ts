@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { activitiesByQueue } from '../activities';
+import { activitiesByQueue, releaseActivityResources, warmUp } from '../activities';
 import { taskQueue, type Config, type QueueKind } from '../config';
 import { logger } from '../logging';
 
@@ -19,6 +19,7 @@ export async function createWorkers(opts: {
   bundle: WorkflowBundleWithSourceMap;
   cfg: Config;
 }): Promise<Worker[]> {
+  await warmUp(opts.kinds);
   return Promise.all(
     opts.kinds.map((kind) => {
       const limits = opts.cfg.queues[kind];
@@ -38,10 +39,17 @@ export async function createWorkers(opts: {
   );
 }
 
-/** Runs workers until `signal` aborts, then drains them: in-flight tasks finish within the grace time. */
+/**
+ * Runs workers until `signal` aborts, then drains them (in-flight tasks finish within the grace time)
+ * and releases what activities hold: threads, child processes.
+ */
 export async function runWorkers(workers: Worker[], signal: AbortSignal): Promise<void> {
   const onAbort = () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();
-  await Promise.all(workers.map((w) => w.run()));
+  try {
+    await Promise.all(workers.map((w) => w.run()));
+  } finally {
+    await releaseActivityResources();
+  }
 }

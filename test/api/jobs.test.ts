@@ -89,6 +89,7 @@ describe('bad requests', () => {
     ['text of the wrong type', { text: 42 }, 'body.text'],
     ['whitespace text', { text: ' \n\t ' }, 'body.text'],
     ['text over the limit', { text: 'a'.repeat(200_001) }, 'body.text'],
+    ['text with NUL characters', { text: 'binary\u0000junk' }, 'body.text'],
     ['tags of the wrong type', { text: 'ok', tags: 'one' }, 'body.tags'],
     ['an unknown field', { text: 'ok', colour: 'red' }, 'body'],
   ];

@@ -4,12 +4,14 @@ import type { Client } from '@temporalio/client';
 import { taskQueue, type Config } from '../../config';
 import { JOB_KIND, USER_ID } from '../../temporal/search-attributes';
 import { insightWorkflow } from '../../workflows';
-import { HttpError, parse } from '../errors';
-import { insightBodySchema } from '../schemas';
+import type { Db } from '../../db';
+import { HttpError, notFound, parse } from '../errors';
+import { getInsight, labelInsight, searchInsights } from '../insight-queries';
+import { insightBodySchema, insightIdParams, labelBody, searchInsightsQuery } from '../schemas';
 
 export const insightJobId = (insightId: string) => `insight-${insightId}`;
 
-export function insightRoutes(deps: { client: Client; cfg: Config }): Router {
+export function insightRoutes(deps: { client: Client; db: Db; cfg: Config }): Router {
   const router = Router();
   const bodySchema = insightBodySchema(deps.cfg.api.maxTextChars);
 
@@ -32,6 +34,26 @@ export function insightRoutes(deps: { client: Client; cfg: Config }): Router {
       ],
     });
     res.status(202).location(`/api/jobs/${jobId}`).json({ insightId, jobId });
+  });
+
+  router.get('/', async (req, res) => {
+    const search = parse(searchInsightsQuery, req.query, 'query');
+    const insights = await searchInsights(deps.db, req.userId, search);
+    res.json({ insights, limit: search.limit, offset: search.offset });
+  });
+
+  router.get('/:insightId', async (req, res) => {
+    const { insightId } = parse(insightIdParams, req.params, 'params');
+    const insight = await getInsight(deps.db, req.userId, insightId);
+    if (!insight) throw notFound(`insight ${insightId}`);
+    res.json(insight);
+  });
+
+  router.post('/:insightId/labels', async (req, res) => {
+    const { insightId } = parse(insightIdParams, req.params, 'params');
+    const { category } = parse(labelBody, req.body, 'body');
+    if (!(await labelInsight(deps.db, req.userId, insightId, category))) throw notFound(`insight ${insightId}`);
+    res.status(201).json({ insightId, category });
   });
 
   return router;

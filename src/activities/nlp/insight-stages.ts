@@ -1,0 +1,148 @@
+import { getDb, type Db } from '../../db';
+import { invalidInput } from '../errors';
+import { activeClassifier } from './classifier-store';
+import { nlpPool } from './compute';
+import { extractKeywords } from './keywords';
+import { isMeaningful, normaliseText } from './normalise';
+import { entityKey, rankRelated, type EntityRef } from './relationships';
+import { scoreSentiment } from './sentiment';
+
+// The insight pipeline's stages. Each reads what it needs from the database and rewrites only its own
+// columns or rows, so a retry or a replay after a crash leaves the same result, never duplicates.
+
+interface StageInput {
+  insightId: string;
+}
+
+async function insightRow(db: Db, insightId: string) {
+  const [row] = await db.query<{ user_id: string; text: string; normalised_text: string | null; created_at: Date }>(
+    'SELECT user_id, text, normalised_text, created_at FROM insights WHERE id = $1',
+    [insightId],
+  );
+  if (!row) throw invalidInput(`insight ${insightId} does not exist`);
+  return row;
+}
+
+async function normalisedRow(db: Db, insightId: string) {
+  const row = await insightRow(db, insightId);
+  if (row.normalised_text === null) throw invalidInput(`insight ${insightId} has not been normalised`);
+  return { ...row, normalised_text: row.normalised_text };
+}
+
+const normalisedText = async (db: Db, insightId: string) => (await normalisedRow(db, insightId)).normalised_text;
+
+export async function normaliseInsight({ insightId }: StageInput): Promise<{ language: string; supported: boolean; chars: number }> {
+  const db = await getDb();
+  const { text, language, supported } = normaliseText((await insightRow(db, insightId)).text);
+  if (!isMeaningful(text)) throw invalidInput('the text has no readable words (binary data or symbols only)');
+  await db.query('UPDATE insights SET normalised_text = $2, language = $3, updated_at = now() WHERE id = $1', [insightId, text, language]);
+  return { language, supported, chars: text.length };
+}
+
+export async function extractInsightEntities({ insightId }: StageInput): Promise<{ entities: number; keywords: number }> {
+  const db = await getDb();
+  const { normalised_text: text, created_at } = await normalisedRow(db, insightId);
+  // Relative dates ("next Tuesday") resolve against when the insight arrived, the same on every retry.
+  const entities = await (await nlpPool()).entities(text, { referenceDate: created_at });
+  const keywords = extractKeywords(text);
+  await db.transaction(async (tx) => {
+    await tx.query('DELETE FROM insight_entities WHERE insight_id = $1', [insightId]);
+    if (entities.length > 0) {
+      await tx.query(
+        `INSERT INTO insight_entities (insight_id, type, text, value, key, start_offset, end_offset)
+         SELECT $1, e->>'type', e->>'text', e->'value', e->>'key', (e->>'start')::int, (e->>'end')::int
+         FROM jsonb_array_elements($2::jsonb) AS e
+         ON CONFLICT DO NOTHING`,
+        [insightId, JSON.stringify(entities.map((e) => ({ ...e, key: entityKey(e) })))],
+      );
+    }
+    await tx.query('UPDATE insights SET keywords = $2, updated_at = now() WHERE id = $1', [insightId, JSON.stringify(keywords)]);
+  });
+  return { entities: entities.length, keywords: keywords.length };
+}
+
+export async function embedInsight({ insightId }: StageInput): Promise<{ dimensions: number }> {
+  const db = await getDb();
+  const embedding = await (await nlpPool()).embed(await normalisedText(db, insightId));
+  await db.query('UPDATE insights SET embedding = $2::vector, updated_at = now() WHERE id = $1', [insightId, JSON.stringify(embedding)]);
+  return { dimensions: embedding.length };
+}
+
+export async function classifyInsight({ insightId }: StageInput): Promise<{ category: string; confidence: number; modelId: number }> {
+  const db = await getDb();
+  const text = await normalisedText(db, insightId);
+  const classifier = await activeClassifier(db);
+  const { category, confidence } = await (await nlpPool()).classify(classifier.model, text);
+  await db.query(
+    `UPDATE insights SET category = $2, category_confidence = $3, classifier_model_id = $4, sentiment = $5, updated_at = now()
+     WHERE id = $1`,
+    [insightId, category, confidence, classifier.id, JSON.stringify(scoreSentiment(text))],
+  );
+  return { category, confidence, modelId: classifier.id };
+}
+
+const NEAREST_BY_EMBEDDING = 20;
+const SHARING_ENTITIES = 50;
+
+/**
+ * Candidates are the user's nearest insights by embedding plus those sharing an entity; rankRelated
+ * keeps the best few. Edges are written in both directions, upserted so a rerun changes nothing.
+ */
+export async function relateInsight({ insightId }: StageInput): Promise<{ related: number }> {
+  const db = await getDb();
+  const [own] = await db.query<{ user_id: string; embedding: string }>('SELECT user_id, embedding::text FROM insights WHERE id = $1', [insightId]);
+  if (!own?.embedding) throw invalidInput(`insight ${insightId} has no embedding yet`);
+  const candidates = await db.query<{ id: string; similarity: number }>(
+    `(SELECT id, 1 - (embedding <=> $2::vector) AS similarity FROM insights
+       WHERE user_id = $1 AND id <> $3 AND embedding IS NOT NULL
+       ORDER BY embedding <=> $2::vector LIMIT ${NEAREST_BY_EMBEDDING})
+     UNION
+     (SELECT i.id, 1 - (i.embedding <=> $2::vector) FROM insights i
+       WHERE i.user_id = $1 AND i.id <> $3 AND i.embedding IS NOT NULL AND EXISTS (
+         SELECT 1 FROM insight_entities mine JOIN insight_entities theirs ON theirs.key = mine.key
+         WHERE mine.insight_id = $3 AND theirs.insight_id = i.id)
+       LIMIT ${SHARING_ENTITIES})`,
+    [own.user_id, own.embedding, insightId],
+  );
+  const entityRows = await db.query<EntityRef & { insight_id: string }>(
+    'SELECT insight_id, type, text, value FROM insight_entities WHERE insight_id = ANY($1::uuid[])',
+    [[insightId, ...candidates.map((c) => c.id)]],
+  );
+  const entitiesOf = (id: string) => entityRows.filter((e) => e.insight_id === id);
+  const related = rankRelated(
+    { embedding: JSON.parse(own.embedding), entities: entitiesOf(insightId) },
+    candidates.map((c) => ({ id: c.id, similarity: Number(c.similarity), entities: entitiesOf(c.id) })),
+  );
+  if (related.length > 0) {
+    const edges = related.flatMap((r) => [
+      { from: insightId, to: r.id, score: r.score, reason: r.reason },
+      { from: r.id, to: insightId, score: r.score, reason: r.reason },
+    ]);
+    await db.query(
+      `INSERT INTO insight_relations (insight_id, related_id, kind, score, reason)
+       SELECT (e->>'from')::uuid, (e->>'to')::uuid, 'related_to', (e->>'score')::real, e->'reason'
+       FROM jsonb_array_elements($1::jsonb) AS e
+       ON CONFLICT (insight_id, related_id, kind) DO UPDATE SET score = EXCLUDED.score, reason = EXCLUDED.reason`,
+      [JSON.stringify(edges)],
+    );
+  }
+  return { related: related.length };
+}
+
+/** Marks the insight done and records the `insight.processed` event once, for notifications to deliver. */
+export async function finishInsight(input: StageInput & { status: 'processed' | 'unsupported_language' }): Promise<void> {
+  const db = await getDb();
+  await db.transaction(async (tx) => {
+    const [row] = await tx.query<{ user_id: string; category: string | null; language: string | null }>(
+      `UPDATE insights SET status = $2, processed_at = coalesce(processed_at, now()), updated_at = now()
+       WHERE id = $1 RETURNING user_id, category, language`,
+      [input.insightId, input.status],
+    );
+    if (!row) throw invalidInput(`insight ${input.insightId} does not exist`);
+    await tx.query(
+      `INSERT INTO events (user_id, type, subject_id, payload) VALUES ($1, 'insight.processed', $2, $3)
+       ON CONFLICT (type, subject_id) DO NOTHING`,
+      [row.user_id, input.insightId, JSON.stringify({ insightId: input.insightId, status: input.status, category: row.category, language: row.language })],
+    );
+  });
+}

@@ -1,0 +1,133 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Analysis } from './analyse';
+import type { Classification, SerializedModel } from './classifier';
+import type { Entity, EntityOptions } from './entities';
+
+export type PoolRequest =
+  | { kind: 'entities'; text: string; options?: EntityOptions }
+  | { kind: 'embed'; text: string }
+  | { kind: 'classify'; text: string; modelId: number; model?: SerializedModel }
+  | { kind: 'analyse'; text: string; modelId: number; model?: SerializedModel; options?: EntityOptions };
+
+export type PoolReply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { name: string; message: string } };
+
+/** CPU-heavy NLP stages on worker threads, so the caller's event loop stays free for heartbeats and polling. */
+export interface NlpPool {
+  readonly size: number;
+  entities(text: string, options?: EntityOptions): Promise<Entity[]>;
+  embed(text: string): Promise<number[]>;
+  classify(model: SerializedModel, text: string): Promise<Classification>;
+  analyse(text: string, model: SerializedModel, options?: EntityOptions): Promise<Analysis>;
+  close(): Promise<void>;
+}
+
+interface Job {
+  request: PoolRequest;
+  model?: SerializedModel;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  job?: Job;
+  modelId?: number;
+}
+
+const WORKER_URL = new URL('./pool-worker.ts', import.meta.url);
+
+// Node 20 refuses a .ts file as a worker's entry point even with tsx loaded in the parent (tsx's --import
+// hooks do not reach the worker's first module), so a .ts worker registers tsx itself and then imports it.
+function spawn(): Worker {
+  const href = JSON.stringify(WORKER_URL.href);
+  const code = WORKER_URL.pathname.endsWith('.ts')
+    ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${href}); })`
+    : `import(${href})`;
+  return new Worker(code, { eval: true });
+}
+
+export async function createNlpPool(size = availableParallelism()): Promise<NlpPool> {
+  const queue: Job[] = [];
+  const modelIds = new WeakMap<SerializedModel, number>();
+  let nextModelId = 1;
+  let nextJobId = 0;
+  let closed = false;
+  let slots: Slot[] = [];
+
+  function startSlot(): Promise<Slot> {
+    return new Promise((resolve, reject) => {
+      const slot: Slot = { worker: spawn() };
+      slot.worker.on('message', (reply: PoolReply) => {
+        if (reply.id === -1) return resolve(slot);
+        const job = slot.job;
+        slot.job = undefined;
+        if (reply.ok) job?.resolve(reply.result);
+        else job?.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
+        dispatch();
+      });
+      slot.worker.on('error', (error) => {
+        reject(error);
+        slot.job?.reject(error);
+        slot.job = undefined;
+      });
+      // A thread that dies (out of memory, native crash) is replaced so the pool keeps its size.
+      slot.worker.on('exit', () => {
+        if (closed) return;
+        slot.job?.reject(new Error('NLP worker thread exited'));
+        const index = slots.indexOf(slot);
+        if (index >= 0) {
+          startSlot().then((fresh) => {
+            slots[index] = fresh;
+            dispatch();
+          }, () => undefined);
+        }
+      });
+    });
+  }
+
+  function dispatch(): void {
+    for (const slot of slots) {
+      if (slot.job || queue.length === 0) continue;
+      const job = queue.shift()!;
+      slot.job = job;
+      const request = { ...job.request };
+      if ('modelId' in request && job.model && slot.modelId !== request.modelId) {
+        request.model = job.model;
+        slot.modelId = request.modelId;
+      }
+      slot.worker.postMessage({ ...request, id: nextJobId++ });
+    }
+  }
+
+  slots = await Promise.all(Array.from({ length: size }, () => startSlot()));
+
+  function submit<T>(request: PoolRequest, model?: SerializedModel): Promise<T> {
+    if (closed) return Promise.reject(new Error('NLP pool is closed'));
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ request, model, resolve: resolve as (v: unknown) => void, reject });
+      dispatch();
+    });
+  }
+
+  function idOf(model: SerializedModel): number {
+    let id = modelIds.get(model);
+    if (id === undefined) modelIds.set(model, (id = nextModelId++));
+    return id;
+  }
+
+  return {
+    size,
+    entities: (text, options) => submit({ kind: 'entities', text, options }),
+    embed: (text) => submit({ kind: 'embed', text }),
+    classify: (model, text) => submit({ kind: 'classify', text, modelId: idOf(model) }, model),
+    analyse: (text, model, options) => submit({ kind: 'analyse', text, modelId: idOf(model), options }, model),
+    async close() {
+      closed = true;
+      for (const job of queue.splice(0)) job.reject(new Error('NLP pool is closed'));
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+    },
+  };
+}

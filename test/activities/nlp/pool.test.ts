@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { analyseText } from '../../../src/activities/nlp/analyse';
+import { loadModel, trainModel } from '../../../src/activities/nlp/classifier';
+import { createNlpPool, type NlpPool } from '../../../src/activities/nlp/pool';
+
+const text = readFileSync(new URL('../../fixtures/nlp/business-text.txt', import.meta.url), 'utf8');
+const model = trainModel(
+  [
+    ['Invoice overdue; finance wants the budget and revenue forecast reviewed', 'finance'],
+    ['Cash flow, credit facility and operating profit for the quarter', 'finance'],
+    ['Staff turnover, hiring and shift rosters in the warehouses', 'people'],
+    ['Training courses and exit interviews for drivers and staff', 'people'],
+  ].map(([t, label]) => ({ text: t!, label: label! })),
+);
+let pool: NlpPool;
+
+before(async () => {
+  pool = await createNlpPool(2);
+});
+after(async () => {
+  await pool.close();
+});
+
+test('the pool gives the same analysis as the caller thread', async () => {
+  const options = { referenceDate: '2025-01-15' };
+  const [inPool, inProcess] = await Promise.all([
+    pool.analyse(text, model, options),
+    analyseText(text, loadModel(model), options),
+  ]);
+  assert.deepEqual(inPool.entities, inProcess.entities);
+  assert.deepEqual(inPool.keywords, inProcess.keywords);
+  assert.deepEqual(inPool.classification, inProcess.classification);
+  assert.deepEqual(inPool.sentiment, inProcess.sentiment);
+  assert.equal(inPool.embedding.length, 512);
+  for (let i = 0; i < 512; i++) assert.ok(Math.abs(inPool.embedding[i]! - inProcess.embedding[i]!) < 1e-5);
+});
+
+test('single stages run in the pool', async () => {
+  const [entities, embedding, classification] = await Promise.all([
+    pool.entities('Sarah Connor visits Paris on March 3, 2025.', { referenceDate: '2025-01-15' }),
+    pool.embed('hello world'),
+    pool.classify(model, 'exit interviews with warehouse staff'),
+  ]);
+  assert.deepEqual(
+    entities.map((e) => [e.type, e.text]),
+    [
+      ['person', 'Sarah Connor'],
+      ['place', 'Paris'],
+      ['date', 'March 3, 2025'],
+    ],
+  );
+  assert.equal(embedding.length, 512);
+  assert.equal(classification.category, 'people');
+});
+
+test('errors in a thread reject that task only', async () => {
+  await assert.rejects(pool.embed(''), /empty text/);
+  assert.equal((await pool.embed('still working')).length, 512);
+});
+
+test('the caller event loop stays responsive while the threads work', async () => {
+  let worst = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 10);
+    last = now;
+  }, 10);
+  await Promise.all(Array.from({ length: 6 }, () => pool.analyse(text, model)));
+  clearInterval(timer);
+  // In-process, one analysis of this text blocks the loop for ~300 ms.
+  assert.ok(worst < 150, `event loop blocked for ${worst.toFixed(0)} ms`);
+});
