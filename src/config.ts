@@ -46,6 +46,10 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
   ALLOW_TEST_HOOKS: bool.default(false),
+  AUDIO_MAX_UPLOAD_MB: positiveInt.default(200),
+  AUDIO_CHUNK_SECONDS: z.coerce.number().int().min(5).max(300).default(30),
+  AUDIO_PARALLEL_CHUNKS: positiveInt.max(32).default(2),
+  SPEECH_ENGINE: z.enum(['auto', 'whisper', 'pocketsphinx']).default('auto'),
   ...queueLimitShape(),
 });
 
@@ -73,6 +77,14 @@ export interface Config {
   api: { port: number; bodyLimit: string; maxTextChars: number };
   log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
   allowTestHooks: boolean;
+  audio: {
+    maxUploadBytes: number;
+    chunkSec: number;
+    /** Chunks one job transcribes at once; the audio worker's activity slots cap the whole machine. */
+    parallelChunks: number;
+    /** 'auto' picks the most accurate engine installed on the worker. */
+    engine: Env['SPEECH_ENGINE'];
+  };
   queues: Record<QueueKind, QueueLimits>;
 }
 
@@ -118,6 +130,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     api: { port: e.API_PORT, bodyLimit: e.API_BODY_LIMIT, maxTextChars: e.MAX_TEXT_CHARS },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     allowTestHooks: e.ALLOW_TEST_HOOKS,
+    audio: {
+      maxUploadBytes: e.AUDIO_MAX_UPLOAD_MB * 1024 * 1024,
+      chunkSec: e.AUDIO_CHUNK_SECONDS,
+      parallelChunks: e.AUDIO_PARALLEL_CHUNKS,
+      engine: e.SPEECH_ENGINE,
+    },
     queues,
   };
 }

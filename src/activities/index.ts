@@ -1,5 +1,9 @@
-import type { QueueKind } from '../config';
+import { config, type QueueKind } from '../config';
 import { getDb } from '../db';
+import { logger } from '../logging';
+import * as audio from './audio';
+import { getWhisperEngine } from './audio/engines/whisper';
+import { ensureWhisperVenv } from './audio/engines/whisper-setup';
 import * as nlp from './nlp';
 import { activeClassifier } from './nlp/classifier-store';
 import { closeNlpPool, nlpPool } from './nlp/compute';
@@ -8,23 +12,35 @@ import { holdForTest } from './test-hold';
 /** Which activities each queue's worker runs. Workflows import the types only. */
 export const activitiesByQueue = {
   nlp: { ...nlp, holdForTest },
-  audio: { holdForTest },
+  audio: { ...audio, holdForTest },
   training: {},
   maintenance: {},
   notify: {},
 } satisfies Record<QueueKind, object>;
 
 export type NlpActivities = typeof activitiesByQueue.nlp;
+export type AudioActivities = typeof activitiesByQueue.audio;
 
 /**
  * Loads what a queue's activities need before its worker polls, so the first task pays no cold start:
- * for nlp, the thread pool's models and the active classifier (trained here on a first start).
+ * for nlp, the thread pool's models and the active classifier (trained here on a first start); for
+ * audio, the Whisper venv (built from PyPI on a first start; without it, pocketsphinx serves).
  */
 export async function warmUp(kinds: readonly QueueKind[]): Promise<void> {
-  if (kinds.includes('nlp')) await Promise.all([nlpPool(), getDb().then(activeClassifier)]);
+  const pending: Promise<unknown>[] = [];
+  if (kinds.includes('nlp')) pending.push(nlpPool(), getDb().then(activeClassifier));
+  if (kinds.includes('audio') && config().audio.engine !== 'pocketsphinx') {
+    pending.push(
+      ensureWhisperVenv().catch((err) => {
+        if (config().audio.engine === 'whisper') throw err;
+        logger.warn({ err }, 'Whisper could not be installed; audio falls back to pocketsphinx');
+      }),
+    );
+  }
+  await Promise.all(pending);
 }
 
 /** Releases what activities hold beyond a task (threads, child processes); call after workers stop. */
 export async function releaseActivityResources(): Promise<void> {
-  await closeNlpPool();
+  await Promise.all([closeNlpPool(), getWhisperEngine().close?.()]);
 }

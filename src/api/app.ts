@@ -6,6 +6,7 @@ import type { Db } from '../db';
 import { logger } from '../logging';
 import { requireUser } from './auth';
 import { errorHandler, unknownRoute } from './errors';
+import { audioRoutes } from './routes/audio';
 import { insightRoutes } from './routes/insights';
 import { jobRoutes } from './routes/jobs';
 
@@ -57,6 +58,7 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use(requireUser(deps.db));
   api.use('/insights', insightRoutes(deps));
   api.use('/jobs', jobRoutes(deps));
+  api.use('/audio', audioRoutes(deps));
   app.use('/api', api);
 
   app.use(unknownRoute);

@@ -40,3 +40,7 @@ export const searchInsightsQuery = z.object({
 export const labelBody = z
   .object({ category: z.string().trim().toLowerCase().regex(/^[a-z][a-z0-9 _-]{0,63}$/, 'a category name: letters, digits, spaces, _ or -') })
   .strict();
+
+export const audioFields = z.object({ engine: z.enum(['auto', 'whisper', 'pocketsphinx']).optional() }).strip();
+
+export const audioIdParams = z.object({ audioId: z.uuid('must be an audio id (a UUID)') });

@@ -34,6 +34,9 @@ export async function createWorkers(opts: {
         maxConcurrentWorkflowTaskExecutions: limits.maxConcurrentWorkflowTasks,
         maxActivitiesPerSecond: limits.maxActivitiesPerSecond || undefined,
         shutdownGraceTime: '10s',
+        // Cancellation reaches an activity only with a heartbeat's answer: send them often enough to stop work within ~1 s.
+        maxHeartbeatThrottleInterval: '1s',
+        defaultHeartbeatThrottleInterval: '500ms',
       });
     }),
   );

@@ -1,1 +1,2 @@
+export { audioWorkflow } from './audio';
 export { insightWorkflow } from './insight';

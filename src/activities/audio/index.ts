@@ -1,0 +1,9 @@
+export {
+  cleanupAudio,
+  finishAudio,
+  prepareAudio,
+  registerAudio,
+  setAudioStatus,
+  storeTranscript,
+  transcribeChunk,
+} from './transcription-stages';

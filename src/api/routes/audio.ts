@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Router } from 'express';
+import type { Client } from '@temporalio/client';
+import { taskQueue, type Config } from '../../config';
+import type { Db } from '../../db';
+import { JOB_KIND, USER_ID } from '../../temporal/search-attributes';
+import { audioWorkflow } from '../../workflows';
+import { notFound, parse } from '../errors';
+import { getInsight } from '../insight-queries';
+import { audioFields, audioIdParams } from '../schemas';
+import { receiveAudioUpload } from '../upload';
+
+export function audioRoutes(deps: { client: Client; db: Db; cfg: Config }): Router {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const audioId = randomUUID();
+    const upload = await receiveAudioUpload(req, {
+      dest: path.join(deps.cfg.dataDir, 'uploads', audioId),
+      maxBytes: deps.cfg.audio.maxUploadBytes,
+    });
+    const jobId = `audio-${audioId}`;
+    try {
+      const { engine } = parse(audioFields, upload.fields, 'body');
+      await deps.client.workflow.start(audioWorkflow, {
+        workflowId: jobId,
+        taskQueue: taskQueue('audio', deps.cfg),
+        args: [
+          {
+            audioId,
+            userId: req.userId,
+            originalName: upload.originalName,
+            sizeBytes: upload.sizeBytes,
+            uploadPath: upload.path,
+            engine: engine ?? deps.cfg.audio.engine,
+            parallelChunks: deps.cfg.audio.parallelChunks,
+          },
+        ],
+        typedSearchAttributes: [
+          { key: USER_ID, value: req.userId },
+          { key: JOB_KIND, value: 'audio' },
+        ],
+      });
+    } catch (err) {
+      await rm(upload.path, { force: true });
+      throw err;
+    }
+    res.status(202).location(`/api/jobs/${jobId}`).json({ audioId, jobId });
+  });
+
+  router.get('/:audioId', async (req, res) => {
+    const { audioId } = parse(audioIdParams, req.params, 'params');
+    const [audio] = await deps.db.query<Record<string, unknown> & { insightId: string | null }>(
+      `SELECT id, job_id AS "jobId", original_name AS "originalName", size_bytes::float8 AS "sizeBytes", status, engine,
+         duration_sec AS "durationSec", codec, transcript, segments, insight_id AS "insightId", error,
+         created_at AS "createdAt", transcribed_at AS "transcribedAt"
+       FROM audio_recordings WHERE id = $1 AND user_id = $2`,
+      [audioId, req.userId],
+    );
+    if (!audio) throw notFound(`audio ${audioId}`);
+    const insight = audio.insightId ? await getInsight(deps.db, req.userId, audio.insightId) : null;
+    res.json({ ...audio, insight });
+  });
+
+  return router;
+}

@@ -1,0 +1,116 @@
+import { ActivityFailure, CancellationScope, executeChild, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { AudioActivities } from '../activities';
+import type { EngineName } from '../activities/audio/engines/types';
+import type { ChunkResult } from '../activities/audio/merge';
+import { JOB_KIND, USER_ID } from '../temporal/search-attributes';
+import { EtaEstimator } from './eta';
+import { insightWorkflow } from './insight';
+import { runCancellable, trackProgress, type JobOutcome } from './job';
+import { queueFor } from './queues';
+import { DEFAULT_RETRY } from './retry';
+
+export interface AudioWorkflowInput {
+  audioId: string;
+  userId: string;
+  originalName: string;
+  sizeBytes: number;
+  uploadPath: string;
+  engine: EngineName | 'auto';
+  /** Chunks transcribed at once for this job (AUDIO_PARALLEL_CHUNKS); worker slots cap the machine. */
+  parallelChunks: number;
+}
+
+export interface AudioResult {
+  audioId: string;
+  engine: EngineName;
+  durationSec: number;
+  chunks: number;
+  words: number;
+  insightId?: string;
+}
+
+/**
+ * Probe, normalise and split, transcribe chunks in parallel (bounded), merge, then hand the transcript to
+ * the insight workflow as a child. Working files are removed on every path.
+ */
+export async function audioWorkflow(input: AudioWorkflowInput): Promise<JobOutcome<AudioResult>> {
+  const audio = proxyActivities<AudioActivities>({
+    taskQueue: queueFor('audio'),
+    startToCloseTimeout: '10m',
+    heartbeatTimeout: '15s',
+    retry: DEFAULT_RETRY,
+  });
+  const report = trackProgress({ stage: 'queued', percent: 0 });
+  const { audioId } = input;
+
+  const pipeline = async (): Promise<AudioResult> => {
+    await audio.registerAudio({ ...input, jobId: workflowInfo().workflowId });
+    report({ stage: 'probe', percent: 0 });
+    const prepared = await audio.prepareAudio({ audioId, engine: input.engine });
+    const { chunks, durationSec, engine } = prepared;
+    await audio.setAudioStatus({ audioId, status: 'transcribing' });
+
+    const started = Date.now();
+    const eta = new EtaEstimator({ typicalRealTimeFactor: prepared.typicalRealTimeFactor, parallelism: input.parallelChunks });
+    let doneSec = 0;
+    let doneChunks = 0;
+    const transcribing = () => {
+      const remaining = eta.remainingSec(doneSec, durationSec, (Date.now() - started) / 1000);
+      report({
+        stage: 'transcribe',
+        percent: Math.round((doneSec / durationSec) * 1000) / 10,
+        secondsRemaining: Math.round(remaining * 10) / 10,
+        chunksDone: doneChunks,
+        chunksTotal: chunks.length,
+        engine,
+      });
+    };
+    transcribing();
+
+    const results: ChunkResult[] = new Array(chunks.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < chunks.length) {
+        const chunk = chunks[next++];
+        results[chunk.index] = await audio.transcribeChunk({ audioId, chunk, engine });
+        doneSec += chunk.durationSec;
+        doneChunks += 1;
+        transcribing();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(input.parallelChunks, chunks.length) }, lane));
+
+    report({ stage: 'merge', percent: 100, chunksDone: doneChunks, chunksTotal: chunks.length, engine });
+    const transcript = await audio.storeTranscript({ audioId, chunks: results });
+
+    let insightId: string | undefined;
+    if (transcript.text.trim() !== '') {
+      insightId = uuid4();
+      report({ stage: 'insight', percent: 100, insightId });
+      await executeChild(insightWorkflow, {
+        workflowId: `insight-${insightId}`,
+        taskQueue: queueFor('nlp'),
+        args: [{ insightId, userId: input.userId, text: transcript.text, title: `Transcript of ${input.originalName}`, tags: ['audio'] }],
+        typedSearchAttributes: [
+          { key: USER_ID, value: input.userId },
+          { key: JOB_KIND, value: 'insight' },
+        ],
+      });
+    }
+    await audio.finishAudio({ audioId, insightId });
+    return { audioId, engine, durationSec, chunks: chunks.length, words: transcript.text.split(/\s+/).filter(Boolean).length, insightId };
+  };
+
+  try {
+    const outcome = await runCancellable(pipeline, () => audio.setAudioStatus({ audioId, status: 'cancelled' }));
+    if (outcome.status === 'completed') report({ stage: 'done', percent: 100 });
+    return outcome;
+  } catch (err) {
+    if (err instanceof ActivityFailure) {
+      await audio.setAudioStatus({ audioId, status: 'failed', error: (err.cause ?? err).message });
+    }
+    throw err;
+  } finally {
+    await CancellationScope.nonCancellable(() => audio.cleanupAudio({ audioId }));
+  }
+}
