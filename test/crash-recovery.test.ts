@@ -1,21 +1,26 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, it } from 'node:test';
+import { it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
 import { PROJECT_ROOT } from '../src/tools/venv';
 import { freePort } from './support/ports';
+import { speak, speechText, tempDir } from './support/speech';
 import { waitFor } from './support/stack';
 
 /**
  * The whole `npm start` system (its own Temporal dev server on a SQLite file, workers, API) is killed
  * with SIGKILL mid-job and started again on the same data directory: the job must finish.
  */
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'itk-crash-'));
-after(() => rmSync(dataDir, { recursive: true, force: true }));
+interface System {
+  process: ChildProcess;
+  call(method: string, route: string, body?: unknown): Promise<any>;
+}
 
-async function startSystem(ports: { api: number; temporal: number; ui: number }): Promise<ChildProcess> {
+async function startSystem(dataDir: string, ports: { api: number; temporal: number; ui: number }): Promise<System> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATA_DIR: dataDir,
@@ -27,40 +32,95 @@ async function startSystem(ports: { api: number; temporal: number; ui: number })
   for (const name of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'TASK_QUEUE_PREFIX']) delete env[name];
   // Its own process group, so one kill reaches the Temporal server child too.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: PROJECT_ROOT, env, detached: true, stdio: 'ignore' });
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${ports.api}/readyz`).catch(() => undefined))?.ok || undefined, 90_000, 'the system to be ready');
-  return child;
+  const base = `http://127.0.0.1:${ports.api}`;
+  await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok || undefined, 120_000, 'the system to be ready');
+  const apiKey = readFileSync(path.join(dataDir, 'dev-api-key'), 'utf8').trim();
+  return {
+    process: child,
+    async call(method, route, body) {
+      const form = body instanceof FormData;
+      const res = await fetch(`${base}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${apiKey}`, ...(body && !form ? { 'content-type': 'application/json' } : {}) },
+        body: body === undefined ? undefined : form ? body : JSON.stringify(body),
+      });
+      return res.json();
+    },
+  };
 }
 
-it('a job in flight survives kill -9 of every process and completes after a restart', async () => {
+async function kill(system: System, signal: NodeJS.Signals): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => system.process.once('exit', resolve));
+  process.kill(-system.process.pid!, signal);
+  return exited;
+}
+
+async function runUntilCrash(system: System, jobId: string, inFlight: (job: any) => boolean): Promise<void> {
+  await waitFor(async () => (inFlight(await system.call('GET', `/api/jobs/${jobId}`)) ? true : undefined), 60_000, 'the job in flight');
+  await kill(system, 'SIGKILL');
+}
+
+async function finish(system: System, jobId: string): Promise<any> {
+  return waitFor(async () => {
+    const body = await system.call('GET', `/api/jobs/${jobId}`);
+    return ['completed', 'failed', 'cancelled'].includes(body.status) ? body : undefined;
+  }, 120_000, 'the job to finish after the restart');
+}
+
+it('an insight job in flight survives kill -9 of every process and completes after a restart', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'itk-crash-'));
   const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
-  const first = await startSystem(ports);
-  const apiKey = readFileSync(path.join(dataDir, 'dev-api-key'), 'utf8').trim();
-  const call = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${ports.api}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return res.json() as Promise<any>;
-  };
-
-  const { jobId } = await call('POST', '/api/insights', { text: 'Survives a crash.', holdMs: 4_000 });
-  await waitFor(async () => ((await call('GET', `/api/jobs/${jobId}`)).progress?.stage === 'hold' ? true : undefined), 30_000, 'the hold stage');
-
-  process.kill(-first.pid!, 'SIGKILL');
-  await new Promise((resolve) => first.once('exit', resolve));
-  await assert.rejects(fetch(`http://127.0.0.1:${ports.api}/healthz`));
-
-  const second = await startSystem(ports);
   try {
-    const job = await waitFor(async () => {
-      const body = await call('GET', `/api/jobs/${jobId}`);
-      return ['completed', 'failed', 'cancelled'].includes(body.status) ? body : undefined;
-    }, 60_000, 'the job to finish after the restart');
-    assert.equal(job.status, 'completed');
+    const first = await startSystem(dataDir, ports);
+    const { jobId } = await first.call('POST', '/api/insights', { text: 'Survives a crash.', holdMs: 4_000 });
+    await runUntilCrash(first, jobId, (job) => job.progress?.stage === 'hold');
+    await assert.rejects(fetch(`http://127.0.0.1:${ports.api}/healthz`));
+
+    const second = await startSystem(dataDir, ports);
+    try {
+      const job = await finish(second, jobId);
+      assert.equal(job.status, 'completed');
+    } finally {
+      assert.equal(await kill(second, 'SIGTERM'), 0, 'an ordered shutdown exits 0');
+    }
   } finally {
-    process.kill(-second.pid!, 'SIGTERM');
-    const code = await new Promise((resolve) => second.once('exit', resolve));
-    assert.equal(code, 0, 'an ordered shutdown exits 0');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+it('an audio job killed mid-transcription resumes: finished chunks are not transcribed again', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'itk-crash-'));
+  const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
+  const wav = path.join(await tempDir(), 'long.wav');
+  await speak(await speechText(30), wav);
+  try {
+    const first = await startSystem(dataDir, ports);
+    const form = new FormData();
+    form.set('engine', 'pocketsphinx');
+    form.set('file', new Blob([await readFile(wav)], { type: 'audio/wav' }), 'long.wav');
+    const { jobId } = await first.call('POST', '/api/audio', form);
+    await runUntilCrash(first, jobId, (job) => job.progress?.chunksDone >= 2 && job.progress.chunksDone < job.progress.chunksTotal - 1);
+
+    const second = await startSystem(dataDir, ports);
+    try {
+      const job = await finish(second, jobId);
+      assert.equal(job.status, 'completed', JSON.stringify(job));
+      const client = new Client({ connection: await Connection.connect({ address: `127.0.0.1:${ports.temporal}` }) });
+      const { events } = await client.workflow.getHandle(jobId).fetchHistory();
+      await client.connection.close();
+      const scheduled = new Set(
+        events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'transcribeChunk').map((e) => Number(e.eventId)),
+      );
+      const retried = events!.filter(
+        (e) => scheduled.has(Number(e.activityTaskStartedEventAttributes?.scheduledEventId)) && e.activityTaskStartedEventAttributes!.attempt! > 1,
+      );
+      assert.equal(scheduled.size, job.result.chunks, 'each chunk was scheduled once');
+      assert.ok(retried.length <= 2, `only the chunks in flight at the crash ran again (${retried.length})`);
+      assert.ok(job.result.words > 200, 'the whole recording was transcribed');
+    } finally {
+      await kill(second, 'SIGTERM');
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
