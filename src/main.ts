@@ -21,7 +21,7 @@ installTemporalRuntime();
 const devServer = cfg.temporal.address
   ? undefined
   : await startDevServer({
-      cli: resolveTemporalCli(cfg.temporal.cli),
+      cli: await resolveTemporalCli(cfg.temporal.cli),
       port: cfg.temporal.port,
       uiPort: cfg.temporal.uiPort,
       namespace: cfg.temporal.namespace,

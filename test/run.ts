@@ -25,7 +25,7 @@ const files = testFiles(path.join(PROJECT_ROOT, 'test'))
   .filter((f) => filters.length === 0 || filters.some((part) => f.includes(part)))
   .sort();
 
-const cli = resolveTemporalCli(process.env.TEMPORAL_CLI);
+const cli = await resolveTemporalCli(process.env.TEMPORAL_CLI);
 const temporal = await startDevServer({
   cli,
   port: await freePort(),

@@ -5,7 +5,7 @@ import { temporalAddress } from './connection';
 
 /** `npm run temporal -- <args>`: the project's Temporal CLI, pointed at the configured server and namespace. */
 const cfg = config();
-const result = spawnSync(resolveTemporalCli(cfg.temporal.cli), process.argv.slice(2), {
+const result = spawnSync(await resolveTemporalCli(cfg.temporal.cli), process.argv.slice(2), {
   stdio: 'inherit',
   env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(cfg), TEMPORAL_NAMESPACE: cfg.temporal.namespace },
 });

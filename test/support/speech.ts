@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runChild } from '../../src/activities/audio/run-child';
+import { runChild } from '../../src/tools/run-child';
 
 const TEXT_FILE = fileURLToPath(new URL('../fixtures/audio/speech-text.txt', import.meta.url));
 

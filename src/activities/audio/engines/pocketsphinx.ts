@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { findOnPath, runChild } from '../run-child';
+import { findOnPath, runChild } from '../../../tools/run-child';
 import type { ChunkTranscript, SpeechEngine, TranscriptSegment } from './types';
 
 const BINARY = 'pocketsphinx_continuous';
