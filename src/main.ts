@@ -1,3 +1,4 @@
+import './startup-errors';
 import path from 'node:path';
 import { closeServer, listen } from './api/server';
 import { config, QUEUE_KINDS } from './config';

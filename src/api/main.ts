@@ -1,3 +1,4 @@
+import '../startup-errors';
 import { config } from '../config';
 import { closeDb, getDb } from '../db';
 import { onShutdown } from '../lifecycle';

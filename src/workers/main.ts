@@ -1,3 +1,4 @@
+import '../startup-errors';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { config, QUEUE_KINDS } from '../config';
