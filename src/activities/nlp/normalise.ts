@@ -44,13 +44,18 @@ export function isMeaningful(text: string): boolean {
   if (wordish / visible.length < 0.5) return false;
   const runs = text.match(/[\p{L}\p{M}]{2,}/gu) ?? [];
   const total = runs.reduce((n, r) => n + r.length, 0);
-  const wellShaped = runs.filter((r) => WORD_SHAPE.test(r)).reduce((n, r) => n + r.length, 0);
+  const wellShaped = runs.filter(isWellShaped).reduce((n, r) => n + r.length, 0);
   const latin = visible.match(/\p{Script=Latin}/gu)?.length ?? 0;
   const latin1Accented = visible.match(/[\u00C0-\u00FF]/g)?.length ?? 0;
   return wellShaped / total >= 0.6 && (latin === 0 || latin1Accented / latin <= 0.3);
 }
 
 const WORD_SHAPE = /^(?:\p{Lu}?[\p{Ll}\p{M}]+|[\p{Lu}\p{M}]+|[\p{Lo}\p{Lm}\p{M}]+)$/u;
+
+// Names such as PostgreSQL, JavaScript, McDonald or iPhone switch case once or twice, in these shapes;
+// letters decoded from bytes switch case at random ("tcRA", "jYH").
+const CAMEL_SHAPE = /^(?:\p{Lu}\p{Ll}+(?:\p{Lu}+\p{Ll}*){1,2}|\p{Ll}\p{Lu}\p{Ll}+)$/u;
+const isWellShaped = (word: string) => WORD_SHAPE.test(word) || CAMEL_SHAPE.test(word);
 
 // The most frequent function words of each language: a short text in a language shows several of them.
 const STOPWORDS: Record<string, Set<string>> = Object.fromEntries(

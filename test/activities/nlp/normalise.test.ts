@@ -45,3 +45,9 @@ test('empty, whitespace-only and punctuation-only texts are not meaningful', () 
   }
   assert.equal(isMeaningful(normaliseText('Call Maria about the Q3 numbers').text), true);
 });
+
+test('names that mix case (PostgreSQL, JavaScript, iPhone) are real words', () => {
+  for (const raw of ['Stored in PostgreSQL.', 'Ported the JavaScript client to TypeScript', 'Lost my iPhone at McDonald']) {
+    assert.equal(isMeaningful(normaliseText(raw).text), true, raw);
+  }
+});
