@@ -9,6 +9,15 @@ const bool = z
   .transform((v) => v === 'true' || v === '1');
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+// A Temporal schedule spec: a cron line (5–7 fields, optionally after CRON_TZ=…), @daily-style shorthand, or
+// `@every <n><s|m|h|d>[/<offset>]`. The server checks the rest when the schedule is created.
+const scheduleSpec = z
+  .string()
+  .trim()
+  .regex(
+    /^(?:(?:CRON_TZ|TZ)=\S+\s+)?(?:@(?:yearly|monthly|weekly|daily|hourly)|@every\s+\d+[smhd](?:\/\d+[smhd])?|\S+(?:\s+\S+){4,6})$/,
+    'a cron line such as "0 3 * * *", a shorthand such as @daily, or "@every 1h"',
+  );
 
 /** Per-queue worker limits; the defaults suit 2 cores and are documented in the README. */
 const QUEUE_DEFAULTS: Record<QueueKind, { activities: number; workflowTasks: number; perSecond: number }> = {
@@ -50,6 +59,21 @@ export const envSchema = z.object({
   AUDIO_CHUNK_SECONDS: z.coerce.number().int().min(5).max(300).default(30),
   AUDIO_PARALLEL_CHUNKS: positiveInt.max(32).default(2),
   SPEECH_ENGINE: z.enum(['auto', 'whisper', 'pocketsphinx']).default('auto'),
+  SCHEDULE_CLEANUP: scheduleSpec.default('@every 1h'),
+  SCHEDULE_NIGHTLY: scheduleSpec.default('0 3 * * *'),
+  SCHEDULE_BACKUP: scheduleSpec.default('30 2 * * *'),
+  SCHEDULE_REPORT: scheduleSpec.default('0 6 * * 1'),
+  WORK_DIR_MAX_AGE_HOURS: positiveInt.default(24),
+  UPLOAD_RETENTION_DAYS: positiveInt.default(7),
+  EVENTS_RETENTION_DAYS: positiveInt.default(90),
+  BACKUP_KEEP: positiveInt.default(7),
+  PG_DUMP: z.string().min(1).optional(),
+  REPORT_PERIOD_DAYS: positiveInt.max(366).default(7),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(10),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt.max(100).default(12),
+  WEBHOOK_RETRY_INITIAL_SECONDS: z.coerce.number().positive().default(5),
+  WEBHOOK_RETRY_MAX_SECONDS: z.coerce.number().positive().default(1800),
+  DIGEST_WINDOW_SECONDS: z.coerce.number().positive().max(86_400).default(300),
   ...queueLimitShape(),
 });
 
@@ -86,6 +110,27 @@ export interface Config {
     engine: Env['SPEECH_ENGINE'];
   };
   queues: Record<QueueKind, QueueLimits>;
+  maintenance: {
+    /** Temporal schedule specs of the periodic jobs (src/schedules.ts). */
+    schedules: { cleanup: string; nightly: string; backup: string; report: string };
+    workDirMaxAgeHours: number;
+    /** Uploads of failed or cancelled audio jobs are kept this long, for a look at what went wrong. */
+    uploadRetentionDays: number;
+    eventsRetentionDays: number;
+    backupKeep: number;
+    /** pg_dump to use in PostgreSQL mode; `pg_dump` on PATH when unset. */
+    pgDump?: string;
+    reportPeriodDays: number;
+  };
+  notify: {
+    webhookTimeoutMs: number;
+    /** Tries of one webhook delivery, the first included. */
+    maxAttempts: number;
+    /** Backoff between tries: doubling from the initial delay up to the maximum, with jitter. */
+    retryInitialMs: number;
+    retryMaxMs: number;
+    digestWindowSec: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -103,6 +148,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data as Env & Record<string, number>;
+  if (e.WEBHOOK_RETRY_MAX_SECONDS < e.WEBHOOK_RETRY_INITIAL_SECONDS) {
+    throw new ConfigError(['WEBHOOK_RETRY_MAX_SECONDS: must be at least WEBHOOK_RETRY_INITIAL_SECONDS']);
+  }
   const queues = Object.fromEntries(
     QUEUE_KINDS.map((kind) => {
       const k = kind.toUpperCase();
@@ -137,6 +185,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       engine: e.SPEECH_ENGINE,
     },
     queues,
+    maintenance: {
+      schedules: { cleanup: e.SCHEDULE_CLEANUP, nightly: e.SCHEDULE_NIGHTLY, backup: e.SCHEDULE_BACKUP, report: e.SCHEDULE_REPORT },
+      workDirMaxAgeHours: e.WORK_DIR_MAX_AGE_HOURS,
+      uploadRetentionDays: e.UPLOAD_RETENTION_DAYS,
+      eventsRetentionDays: e.EVENTS_RETENTION_DAYS,
+      backupKeep: e.BACKUP_KEEP,
+      pgDump: e.PG_DUMP,
+      reportPeriodDays: e.REPORT_PERIOD_DAYS,
+    },
+    notify: {
+      webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryInitialMs: e.WEBHOOK_RETRY_INITIAL_SECONDS * 1000,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_SECONDS * 1000,
+      digestWindowSec: e.DIGEST_WINDOW_SECONDS,
+    },
   };
 }
 

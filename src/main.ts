@@ -5,6 +5,7 @@ import { config, QUEUE_KINDS } from './config';
 import { closeDb, getDb } from './db';
 import { onShutdown } from './lifecycle';
 import { logger } from './logging';
+import { ensureSchedules } from './schedules';
 import { resolveTemporalCli } from './temporal/cli';
 import { connectClient, connectWorkerConnection, temporalAddress } from './temporal/connection';
 import { startDevServer } from './temporal/dev-server';
@@ -49,6 +50,7 @@ const [bundle, workerConnection, client] = await Promise.all([
 const workers = await createWorkers({ kinds: QUEUE_KINDS, connection: workerConnection, bundle, cfg });
 const stopWorkers = new AbortController();
 const workersDone = runWorkers(workers, stopWorkers.signal);
+await ensureSchedules(client, cfg);
 const server = await listen({ client, db, cfg });
 logger.info({ api: `http://localhost:${cfg.api.port}`, queues: QUEUE_KINDS }, 'Insight Tracker is up');
 

@@ -9,3 +9,8 @@ export function invalidInput(message: string, details?: unknown): ApplicationFai
     details: details === undefined ? undefined : [details],
   });
 }
+
+/** A failure that retrying cannot fix: the worker's machine lacks a tool or setting; the message says what to do. */
+export function misconfigured(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ message, type: 'ConfigurationError', nonRetryable: true });
+}

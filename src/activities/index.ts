@@ -4,9 +4,11 @@ import { logger } from '../logging';
 import * as audio from './audio';
 import { getWhisperEngine } from './audio/engines/whisper';
 import { ensureWhisperVenv } from './audio/engines/whisper-setup';
+import * as maintenance from './maintenance';
 import * as nlp from './nlp';
 import { activeClassifier } from './nlp/classifier-store';
 import { closeNlpPool, nlpPool } from './nlp/compute';
+import * as notify from './notify';
 import { holdForTest } from './test-hold';
 
 /** Which activities each queue's worker runs. Workflows import the types only. */
@@ -14,12 +16,14 @@ export const activitiesByQueue = {
   nlp: { ...nlp, holdForTest },
   audio: { ...audio, holdForTest },
   training: {},
-  maintenance: {},
-  notify: {},
+  maintenance: { ...maintenance },
+  notify: { ...notify },
 } satisfies Record<QueueKind, object>;
 
 export type NlpActivities = typeof activitiesByQueue.nlp;
 export type AudioActivities = typeof activitiesByQueue.audio;
+export type NotifyActivities = typeof activitiesByQueue.notify;
+export type MaintenanceActivities = typeof activitiesByQueue.maintenance;
 
 /**
  * Loads what a queue's activities need before its worker polls, so the first task pays no cold start:

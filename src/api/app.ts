@@ -7,8 +7,12 @@ import { logger } from '../logging';
 import { requireUser } from './auth';
 import { errorHandler, unknownRoute } from './errors';
 import { audioRoutes } from './routes/audio';
+import { eventRoutes } from './routes/events';
 import { insightRoutes } from './routes/insights';
 import { jobRoutes } from './routes/jobs';
+import { reportRoutes } from './routes/reports';
+import { scheduleRoutes } from './routes/schedules';
+import { webhookRoutes } from './routes/webhooks';
 
 export interface ApiDeps {
   client: Client;
@@ -59,6 +63,10 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use('/insights', insightRoutes(deps));
   api.use('/jobs', jobRoutes(deps));
   api.use('/audio', audioRoutes(deps));
+  api.use('/schedules', scheduleRoutes(deps));
+  api.use('/reports', reportRoutes(deps));
+  api.use('/webhooks', webhookRoutes(deps));
+  api.use('/events', eventRoutes(deps));
   app.use('/api', api);
 
   app.use(unknownRoute);

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Db } from '../db';
-import { userForApiKey } from '../users';
+import { isAdmin, userForApiKey } from '../users';
 import { HttpError } from './errors';
 
 declare module 'express-serve-static-core' {
@@ -19,5 +19,13 @@ export function requireUser(db: Db): RequestHandler {
     if (!userId) return next(new HttpError(401, 'unauthorized', 'unknown API key'));
     req.userId = userId;
     next();
+  };
+}
+
+/** After requireUser: system-wide routes answer 403 to anyone but an admin. */
+export function requireAdmin(db: Db): RequestHandler {
+  return async (req, _res, next) => {
+    if (await isAdmin(db, req.userId)) return next();
+    next(new HttpError(403, 'forbidden', 'this route is for admin users only'));
   };
 }

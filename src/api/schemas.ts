@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_WEBHOOK_EVENTS, EVENT_TYPES } from '../events';
 import { JOB_STATUSES } from '../temporal/search-attributes';
 
 export function insightBodySchema(maxTextChars: number) {
@@ -44,3 +45,34 @@ export const labelBody = z
 export const audioFields = z.object({ engine: z.enum(['auto', 'whisper', 'pocketsphinx']).optional() }).strip();
 
 export const audioIdParams = z.object({ audioId: z.uuid('must be an audio id (a UUID)') });
+
+export const webhookBody = z
+  .object({
+    url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2_000),
+    events: z
+      .array(z.enum(EVENT_TYPES))
+      .min(1)
+      .transform((types) => [...new Set(types)])
+      .default(DEFAULT_WEBHOOK_EVENTS),
+  })
+  .strict();
+
+export const webhookIdParams = z.object({ webhookId: z.uuid('must be a webhook id (a UUID)') });
+
+export const deliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
+
+export const eventsQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+/** A reconnecting EventSource sends the id of the last event it received. */
+export const eventStreamHeaders = z.object({ 'last-event-id': z.coerce.number().int().min(0).optional() });
+
+export const scheduleIdParams = z.object({
+  scheduleId: z.string().regex(/^[a-z0-9-]{1,200}$/, 'a schedule id such as maintenance-backup (see GET /api/schedules)'),
+});
+
+export const scheduleNoteBody = z.object({ note: z.string().trim().min(1).max(500).optional() }).strict().default({});
+
+export const listReportsQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });

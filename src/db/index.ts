@@ -13,6 +13,8 @@ export interface Db {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Embedded only: the whole data directory as a gzipped tarball that `new PGlite({ loadDataDir })` restores. */
+  dumpDataDir?(): Promise<Blob>;
 }
 
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -62,7 +64,15 @@ function embeddedDb(dataDir: string): Db {
     },
     close: () => lite.close(),
   });
-  return wrap(lite, false);
+  return {
+    ...wrap(lite, false),
+    // Inside a transaction no other query runs, so the files are copied at rest, right after a checkpoint.
+    dumpDataDir: () =>
+      lite.transaction(async (tx) => {
+        await tx.query('CHECKPOINT');
+        return lite.dumpDataDir('gzip');
+      }),
+  };
 }
 
 export async function migrate(db: Db): Promise<string[]> {

@@ -10,3 +10,6 @@ export const CUSTOM_SEARCH_ATTRIBUTES = [USER_ID, JOB_KIND, JOB_STATUS];
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Set by Temporal on every workflow a schedule starts: the time the run was due (built in, not registered). */
+export const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);

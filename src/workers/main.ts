@@ -1,10 +1,12 @@
 import '../startup-errors';
 import { parseArgs } from 'node:util';
+import { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { config, QUEUE_KINDS } from '../config';
 import { closeDb } from '../db';
 import { onShutdown } from '../lifecycle';
 import { logger } from '../logging';
+import { ensureSchedules } from '../schedules';
 import { connectWorkerConnection, temporalAddress } from '../temporal/connection';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { bundleWorkflows, createWorkers, runWorkers } from './create';
@@ -25,6 +27,8 @@ const cfg = config();
 installTemporalRuntime();
 const connection = await connectWorkerConnection(temporalAddress(cfg));
 const workers = await createWorkers({ kinds: queuesArg.data, connection, bundle: await bundleWorkflows(), cfg });
+// The periodic jobs run where their queue is served, so a deployment with a maintenance worker has its schedules.
+if (queuesArg.data.includes('maintenance')) await ensureSchedules(new Client({ connection, namespace: cfg.temporal.namespace }), cfg);
 const stop = new AbortController();
 onShutdown([
   { name: 'workers', run: () => (stop.abort(), done) },

@@ -4,6 +4,7 @@ import type { EngineName } from '../activities/audio/engines/types';
 import type { ChunkResult } from '../activities/audio/merge';
 import { JOB_KIND, USER_ID } from '../temporal/search-attributes';
 import { EtaEstimator } from './eta';
+import { notifySubscribers } from './event-delivery';
 import { insightWorkflow } from './insight';
 import { runCancellable, trackProgress, type JobOutcome } from './job';
 import { queueFor } from './queues';
@@ -103,7 +104,10 @@ export async function audioWorkflow(input: AudioWorkflowInput): Promise<JobOutco
 
   try {
     const outcome = await runCancellable(pipeline, () => audio.setAudioStatus({ audioId, status: 'cancelled' }));
-    if (outcome.status === 'completed') report({ stage: 'done', percent: 100 });
+    if (outcome.status === 'completed') {
+      report({ stage: 'done', percent: 100 });
+      await notifySubscribers('audio.transcribed', audioId);
+    }
     return outcome;
   } catch (err) {
     if (err instanceof ActivityFailure) {

@@ -1,2 +1,5 @@
 export { audioWorkflow } from './audio';
+export { digestWorkflow } from './digest';
+export { eventDeliveryWorkflow } from './event-delivery';
 export { insightWorkflow } from './insight';
+export { backupWorkflow, cleanupWorkflow, nightlyMaintenanceWorkflow, periodicReportWorkflow } from './maintenance';

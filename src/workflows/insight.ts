@@ -1,5 +1,6 @@
 import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { NlpActivities } from '../activities';
+import { notifySubscribers } from './event-delivery';
 import { runCancellable, trackProgress, type JobOutcome } from './job';
 import { queueFor } from './queues';
 import { DEFAULT_RETRY } from './retry';
@@ -76,6 +77,7 @@ export async function insightWorkflow(input: InsightWorkflowInput): Promise<JobO
   try {
     const outcome = await runCancellable(pipeline, () => nlp.setInsightStatus({ insightId, status: 'cancelled' }));
     report({ stage: outcome.status === 'completed' ? 'done' : 'cancelled', percent: outcome.status === 'completed' ? 100 : 0 });
+    if (outcome.status === 'completed') await notifySubscribers('insight.processed', insightId);
     return outcome;
   } catch (err) {
     if (err instanceof ActivityFailure) await nlp.setInsightStatus({ insightId, status: 'failed' });

@@ -15,11 +15,7 @@ export interface TestPostgres {
  * refuses to run as root, so as root the cluster is owned and run by `nobody`.
  */
 export async function startTestPostgres(): Promise<TestPostgres> {
-  const venv = await ensureVenv(TOOLS_VENV);
-  const bin = readdirSync(path.join(venv, 'lib'))
-    .map((python) => path.join(venv, 'lib', python, 'site-packages', 'pgserver', 'pginstall', 'bin'))
-    .find((dir) => existsSync(dir));
-  if (!bin) throw new Error(`pgserver's PostgreSQL binaries were not found under ${venv}`);
+  const bin = pgserverBinDir(await ensureVenv(TOOLS_VENV));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'itk-pg-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) chownSync(dir, ...ids('nobody'));
@@ -43,6 +39,15 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       }
     },
   };
+}
+
+/** Where the pinned `pgserver` wheel in `venv` keeps PostgreSQL 16's programs (initdb, pg_ctl, pg_dump, pg_restore…). */
+export function pgserverBinDir(venv: string): string {
+  const bin = readdirSync(path.join(venv, 'lib'))
+    .map((python) => path.join(venv, 'lib', python, 'site-packages', 'pgserver', 'pginstall', 'bin'))
+    .find((dir) => existsSync(dir));
+  if (!bin) throw new Error(`pgserver's PostgreSQL binaries were not found under ${venv}`);
+  return bin;
 }
 
 function ids(user: string): [number, number] {

@@ -1,9 +1,10 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Context, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import { config } from '../../config';
 import { getDb } from '../../db';
 import { invalidInput } from '../errors';
+import { whileHeartbeating } from '../heartbeat';
 import { defaultEngineName, createEngine, isEngineAvailable } from './engines/select';
 import type { ChunkTranscript, EngineName } from './engines/types';
 import { mergeTranscripts, type ChunkResult } from './merge';
@@ -14,19 +15,6 @@ import { normaliseAndSplit, type AudioChunk } from './split';
 // one job in work/<audioId>/, removed by cleanupAudio on every path.
 
 const workDir = (audioId: string) => path.join(config().dataDir, 'work', audioId);
-const HEARTBEAT_MS = 500;
-
-/** Runs `work` while heartbeating, and aborts it when Temporal cancels the activity. */
-async function withHeartbeats<T>(details: unknown, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ctx = Context.current();
-  ctx.heartbeat(details);
-  const timer = setInterval(() => ctx.heartbeat(details), HEARTBEAT_MS);
-  try {
-    return await work(ctx.cancellationSignal);
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 function asActivityError(err: unknown): unknown {
   return err instanceof AudioInputError ? invalidInput(err.message) : err;
@@ -80,7 +68,7 @@ export async function prepareAudio(input: { audioId: string; engine: EngineName 
   const outDir = workDir(input.audioId);
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
-  const { chunks, durationSec } = await withHeartbeats({ stage: 'split' }, (signal) =>
+  const { chunks, durationSec } = await whileHeartbeating({ stage: 'split' }, (signal) =>
     normaliseAndSplit({ input: row.upload_path, outDir, chunkSec: config().audio.chunkSec, signal }).catch((err) =>
       Promise.reject(asActivityError(err)),
     ),
@@ -103,7 +91,7 @@ export async function transcribeChunk(input: { audioId: string; chunk: AudioChun
   const saved = await readFile(done, 'utf8').catch(() => undefined);
   if (saved) return { ...(JSON.parse(saved) as ChunkTranscript), startSec: input.chunk.startSec };
 
-  const transcript = await withHeartbeats({ chunk: input.chunk.index }, (signal) =>
+  const transcript = await whileHeartbeating({ chunk: input.chunk.index }, (signal) =>
     createEngine(input.engine).transcribe(input.chunk.path, { signal }),
   );
   await writeFile(done, JSON.stringify(transcript));

@@ -1,0 +1,2 @@
+export { addToDigest, recordDigest } from './digest';
+export { deliverWebhook, markDeliveryFailed, planDelivery } from './deliveries';

@@ -1,0 +1,35 @@
+import { Router } from 'express';
+import type { Db } from '../../db';
+import { notFound, parse } from '../errors';
+import { createWebhook, deleteWebhook, listDeliveries, listWebhooks } from '../webhook-queries';
+import { deliveriesQuery, webhookBody, webhookIdParams } from '../schemas';
+
+export function webhookRoutes(deps: { db: Db }): Router {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const body = parse(webhookBody, req.body, 'body');
+    const webhook = await createWebhook(deps.db, req.userId, body);
+    res.status(201).location(`/api/webhooks/${webhook.id}`).json(webhook);
+  });
+
+  router.get('/', async (req, res) => {
+    res.json({ webhooks: await listWebhooks(deps.db, req.userId) });
+  });
+
+  router.delete('/:webhookId', async (req, res) => {
+    const { webhookId } = parse(webhookIdParams, req.params, 'params');
+    if (!(await deleteWebhook(deps.db, req.userId, webhookId))) throw notFound(`webhook ${webhookId}`);
+    res.status(204).end();
+  });
+
+  router.get('/:webhookId/deliveries', async (req, res) => {
+    const { webhookId } = parse(webhookIdParams, req.params, 'params');
+    const { limit } = parse(deliveriesQuery, req.query, 'query');
+    const deliveries = await listDeliveries(deps.db, req.userId, webhookId, limit);
+    if (!deliveries) throw notFound(`webhook ${webhookId}`);
+    res.json({ deliveries });
+  });
+
+  return router;
+}

@@ -1,0 +1,61 @@
+import type { Db } from './db';
+
+/**
+ * Domain events, recorded in the `events` table by the activity that finishes a piece of work; that row is
+ * what every notification (webhook, stream, digest) is made from.
+ */
+export const EVENT_TYPES = ['insight.processed', 'audio.transcribed', 'digest.ready'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** A digest summarises the other events, so a webhook receives it only when it names it. */
+export const DEFAULT_WEBHOOK_EVENTS: EventType[] = ['insight.processed', 'audio.transcribed'];
+
+/** An event as clients see it: the webhook body, a stream message, an item of `GET /api/events`. */
+export interface EventView {
+  id: number;
+  type: string;
+  createdAt: string;
+  data: unknown;
+}
+
+export interface EventRow {
+  id: number | string;
+  type: string;
+  payload: unknown;
+  created_at: Date;
+}
+
+// pg returns bigint as a string, PGlite as a number.
+export const eventView = (row: EventRow): EventView => ({
+  id: Number(row.id),
+  type: row.type,
+  createdAt: row.created_at.toISOString(),
+  data: row.payload,
+});
+
+/**
+ * Ids come from a sequence, so they are handed out in insert order but can commit out of order: a cursor
+ * that has passed id 7 would skip a 6 committed a moment later. Events are shown once they are this old,
+ * longer than any transaction that records one.
+ */
+const SETTLE = "interval '1 second'";
+
+/** The user's events after `after` (an event id), oldest first. */
+export async function eventsAfter(db: Db, userId: string, after: number, limit: number): Promise<EventView[]> {
+  const rows = await db.query<EventRow>(
+    `SELECT id, type, payload, created_at FROM events
+     WHERE user_id = $1 AND id > $2 AND created_at <= now() - ${SETTLE}
+     ORDER BY id LIMIT $3`,
+    [userId, after, limit],
+  );
+  return rows.map(eventView);
+}
+
+/** Where a new stream starts: after the user's last settled event (0 when there is none). */
+export async function lastEventId(db: Db, userId: string): Promise<number> {
+  const [row] = await db.query<{ id: number | string | null }>(
+    `SELECT max(id) AS id FROM events WHERE user_id = $1 AND created_at <= now() - ${SETTLE}`,
+    [userId],
+  );
+  return Number(row?.id ?? 0);
+}

@@ -1,0 +1,91 @@
+import '../support/use-postgres';
+import '../support/pgserver-pg-dump';
+import '../support/env';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import pg from 'pg';
+import { runPgDump } from '../../src/activities/maintenance/backup';
+import { config, taskQueue } from '../../src/config';
+import { runChild } from '../../src/tools/run-child';
+import { backupWorkflow } from '../../src/workflows';
+import { startStack, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+before(async () => {
+  stack = await startStack({ queues: ['maintenance'] });
+});
+after(() => stack?.stop());
+
+const databaseUrl = () => config().databaseUrl!;
+
+it('dumps PostgreSQL with pg_dump into a file that pg_restore restores', async () => {
+  const result = await stack.client.workflow.execute(backupWorkflow, {
+    taskQueue: taskQueue('maintenance'),
+    workflowId: `test-backup-${randomUUID()}`,
+    args: [{ keep: 3 }],
+  });
+  assert.equal(result.format, 'pg_dump-custom');
+  assert.match(path.basename(result.file), /^itk-backup-\d{8}T\d{6}Z\.dump$/);
+  assert.equal((await readFile(result.file)).subarray(0, 5).toString(), 'PGDMP');
+  const [row] = await stack.db.query<{ size_bytes: string }>('SELECT size_bytes::text FROM backups WHERE file_name = $1', [path.basename(result.file)]);
+  assert.equal(Number(row.size_bytes), result.bytes);
+
+  // Restore into a fresh database on the same server and read the test user back.
+  const database = `itk_restore_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  await stack.db.query(`CREATE DATABASE ${database}`);
+  const target = new URL(databaseUrl());
+  target.pathname = `/${database}`;
+  try {
+    await runChild(path.join(path.dirname(config().maintenance.pgDump!), 'pg_restore'), ['--exit-on-error', '--no-owner', `--dbname=${target.href}`, result.file]);
+    const restored = new pg.Client({ connectionString: target.href });
+    await restored.connect();
+    try {
+      const { rows } = await restored.query('SELECT name FROM users WHERE id = $1', [stack.userId]);
+      assert.deepEqual(rows, [{ name: 'test-user' }]);
+      const tables = await restored.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`);
+      const names = tables.rows.map((r) => r.tablename);
+      for (const table of ['users', 'insights', 'events', 'reports', 'backups']) assert.ok(names.includes(table), table);
+    } finally {
+      await restored.end();
+    }
+  } finally {
+    await stack.db.query(`DROP DATABASE ${database} WITH (FORCE)`);
+  }
+});
+
+async function dumpFailure(pgDump: string): Promise<ApplicationFailure> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'itk-dump-'));
+  try {
+    await runPgDump({ pgDump, databaseUrl: databaseUrl(), file: path.join(dir, 'out.dump') });
+  } catch (err) {
+    assert.ok(err instanceof ApplicationFailure, String(err));
+    return err;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  assert.fail(`${pgDump} was expected to fail`);
+}
+
+it('fails for good, saying what to set, when PG_DUMP does not exist', async () => {
+  const failure = await dumpFailure('/nonexistent/pg_dump');
+  assert.equal(failure.nonRetryable, true);
+  assert.match(failure.message, /PG_DUMP is set to \/nonexistent\/pg_dump, which does not exist/);
+});
+
+// Debian bookworm's pg_dump is 15; the test server is 16, which pg_dump refuses to dump.
+const systemPgDump = '/usr/bin/pg_dump';
+const systemMajor = Number(/\) (\d+)/.exec(existsSync(systemPgDump) ? spawnSync(systemPgDump, ['--version'], { encoding: 'utf8' }).stdout : '')?.[1] ?? 0);
+it('fails for good, saying what to install, when pg_dump is older than the server', { skip: !(systemMajor > 0 && systemMajor < 16) && 'no older pg_dump here' }, async () => {
+  const failure = await dumpFailure(systemPgDump);
+  assert.equal(failure.nonRetryable, true);
+  assert.match(failure.message, /older than the PostgreSQL server/);
+  assert.match(failure.message, /server version: 16/);
+  assert.match(failure.message, /PG_DUMP/);
+});
