@@ -1,4 +1,4 @@
-import { ActivityFailure, CancellationScope, executeChild, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, TemporalFailure, CancellationScope, executeChild, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { AudioActivities } from '../activities';
 import type { EngineName } from '../activities/audio/engines/types';
 import type { ChunkResult } from '../activities/audio/merge';
@@ -110,7 +110,9 @@ export async function audioWorkflow(input: AudioWorkflowInput): Promise<JobOutco
     }
     return outcome;
   } catch (err) {
-    if (err instanceof ActivityFailure) {
+    // A TemporalFailure fails the workflow (a cancel was recorded already); any other error is a bug
+    // that retries the workflow task.
+    if (err instanceof TemporalFailure && !isCancellation(err)) {
       await audio.setAudioStatus({ audioId, status: 'failed', error: (err.cause ?? err).message });
     }
     throw err;

@@ -1,4 +1,4 @@
-import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, TemporalFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { NlpActivities } from '../activities';
 import { notifySubscribers } from './event-delivery';
 import { runCancellable, trackProgress, type JobOutcome } from './job';
@@ -28,6 +28,11 @@ export interface InsightResult {
 /**
  * Turns one text into structured knowledge. Each stage is its own retryable activity on the nlp queue;
  * entities, embedding and classification are independent and run side by side.
+ *
+ * The CPU stages are regular activities: they queue on the nlp task queue, take worker slots and can be
+ * spread over many workers. The short database stages (store, normalise, relate, finish) run as local
+ * activities in the worker that runs the workflow: same retries, but no round trip through the task queue,
+ * which on these machines cost more than the stages themselves.
  */
 export async function insightWorkflow(input: InsightWorkflowInput): Promise<JobOutcome<InsightResult>> {
   const nlp = proxyActivities<NlpActivities>({
@@ -36,22 +41,22 @@ export async function insightWorkflow(input: InsightWorkflowInput): Promise<JobO
     heartbeatTimeout: '5s',
     retry: DEFAULT_RETRY,
   });
+  const db = proxyLocalActivities<NlpActivities>({ startToCloseTimeout: '10s', retry: DEFAULT_RETRY });
   const report = trackProgress({ stage: 'queued', percent: 0 });
   const { insightId } = input;
 
   const pipeline = async (): Promise<InsightResult> => {
     report({ stage: 'store', percent: 5 });
-    await nlp.storeInsight({ ...input, jobId: workflowInfo().workflowId });
-    await nlp.setInsightStatus({ insightId, status: 'processing' });
+    await db.storeInsight({ ...input, jobId: workflowInfo().workflowId });
     if (input.holdMs) {
       report({ stage: 'hold', percent: 10 });
       await nlp.holdForTest({ ms: input.holdMs });
     }
 
     report({ stage: 'normalise', percent: 15 });
-    const { language, supported } = await nlp.normaliseInsight({ insightId });
+    const { language, supported } = await db.normaliseInsight({ insightId });
     if (!supported) {
-      await nlp.finishInsight({ insightId, status: 'unsupported_language' });
+      await db.finishInsight({ insightId, status: 'unsupported_language' });
       return { insightId, status: 'unsupported_language', language };
     }
 
@@ -69,18 +74,20 @@ export async function insightWorkflow(input: InsightWorkflowInput): Promise<JobO
     ]);
 
     report({ stage: 'relate', percent: 90 });
-    const { related } = await nlp.relateInsight({ insightId });
-    await nlp.finishInsight({ insightId, status: 'processed' });
+    const { related } = await db.relateInsight({ insightId });
+    await db.finishInsight({ insightId, status: 'processed' });
     return { insightId, status: 'processed', language, entities, category, confidence, related };
   };
 
   try {
-    const outcome = await runCancellable(pipeline, () => nlp.setInsightStatus({ insightId, status: 'cancelled' }));
+    const outcome = await runCancellable(pipeline, () => db.setInsightStatus({ insightId, status: 'cancelled' }));
     report({ stage: outcome.status === 'completed' ? 'done' : 'cancelled', percent: outcome.status === 'completed' ? 100 : 0 });
     if (outcome.status === 'completed') await notifySubscribers('insight.processed', insightId);
     return outcome;
   } catch (err) {
-    if (err instanceof ActivityFailure) await nlp.setInsightStatus({ insightId, status: 'failed' });
+    // A TemporalFailure fails the workflow (a cancel was recorded already); any other error is a bug
+    // that retries the workflow task.
+    if (err instanceof TemporalFailure && !isCancellation(err)) await db.setInsightStatus({ insightId, status: 'failed' });
     throw err;
   }
 }

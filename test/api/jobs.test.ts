@@ -55,6 +55,16 @@ describe('insight jobs over HTTP', () => {
     assert.equal(again.body.error.code, 'job_closed');
   });
 
+  it('treats a cancel from Temporal itself (Web UI, CLI) like the API cancel', async () => {
+    const { body } = await stack.call('POST', '/api/insights', { text: 'Cancelled from the Web UI.', holdMs: 60_000 });
+    await jobOnceIn(body.jobId, ['running']);
+    await stack.client.workflow.getHandle(body.jobId).cancel();
+    const job = await jobOnceIn(body.jobId, ['cancelled', 'completed', 'failed']);
+    assert.equal(job.status, 'cancelled');
+    const [row] = await stack.db.query<{ status: string }>('SELECT status FROM insights WHERE id = $1', [body.insightId]);
+    assert.equal(row.status, 'cancelled');
+  });
+
   it("answers 404 for another user's job, and hides it from their list", async () => {
     const { body } = await stack.call('POST', '/api/insights', { text: 'Private note.' });
     const other = await stack.newUser();

@@ -16,8 +16,8 @@ export type InsightStatus = 'received' | 'processing' | 'processed' | 'unsupport
 export async function storeInsight(input: StoreInsightInput): Promise<void> {
   const db = await getDb();
   await db.query(
-    `INSERT INTO insights (id, user_id, job_id, title, text, tags)
-     VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO insights (id, user_id, job_id, title, text, tags, status)
+     VALUES ($1, $2, $3, $4, $5, $6, 'processing')
      ON CONFLICT (id) DO NOTHING`,
     [input.insightId, input.userId, input.jobId, input.title ?? null, input.text, input.tags],
   );
