@@ -63,6 +63,9 @@ export const envSchema = z.object({
   SCHEDULE_NIGHTLY: scheduleSpec.default('0 3 * * *'),
   SCHEDULE_BACKUP: scheduleSpec.default('30 2 * * *'),
   SCHEDULE_REPORT: scheduleSpec.default('0 6 * * 1'),
+  SCHEDULE_TRAINING: scheduleSpec.default('0 4 * * *'),
+  TRAINING_MIN_IMPROVEMENT: z.coerce.number().min(-1).max(1).default(0),
+  TRAINING_LABEL_WEIGHT: positiveInt.max(100).default(5),
   WORK_DIR_MAX_AGE_HOURS: positiveInt.default(24),
   UPLOAD_RETENTION_DAYS: positiveInt.default(7),
   EVENTS_RETENTION_DAYS: positiveInt.default(90),
@@ -74,6 +77,15 @@ export const envSchema = z.object({
   WEBHOOK_RETRY_INITIAL_SECONDS: z.coerce.number().positive().default(5),
   WEBHOOK_RETRY_MAX_SECONDS: z.coerce.number().positive().default(1800),
   DIGEST_WINDOW_SECONDS: z.coerce.number().positive().max(86_400).default(300),
+  METRICS_PORT: port.default(9464),
+  TEMPORAL_UI_URL: z.url().optional(),
+  RATE_LIMIT_JOBS_PER_MINUTE: z.coerce.number().positive().default(120),
+  RATE_LIMIT_BURST: positiveInt.default(20),
+  ADAPTIVE_PRIORITY_RUNNING_JOBS: z.coerce.number().int().min(0).default(20),
+  ALERT_BACKLOG_AGE_SECONDS: z.coerce.number().positive().default(300),
+  ALERT_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.2),
+  ALERT_FAILURE_WINDOW_MINUTES: positiveInt.default(15),
+  ALERT_FAILURE_MIN_JOBS: positiveInt.default(5),
   ...queueLimitShape(),
 });
 
@@ -122,6 +134,14 @@ export interface Config {
     pgDump?: string;
     reportPeriodDays: number;
   };
+  training: {
+    /** Temporal schedule spec of the nightly training run. */
+    schedule: string;
+    /** A candidate is promoted when its held-out accuracy is at least the active model's plus this. */
+    minImprovement: number;
+    /** How many starter examples one user label counts as, in training and in the held-out score. */
+    labelWeight: number;
+  };
   notify: {
     webhookTimeoutMs: number;
     /** Tries of one webhook delivery, the first included. */
@@ -130,6 +150,20 @@ export interface Config {
     retryInitialMs: number;
     retryMaxMs: number;
     digestWindowSec: number;
+  };
+  monitoring: {
+    /** Port of the SDK's Prometheus exporter in processes that run workers; 0 turns it off. */
+    sdkMetricsPort: number;
+    /** Where the dashboard links to the Temporal Web UI. */
+    webUiUrl: string;
+    alerts: { backlogAgeSec: number; failureRate: number; failureWindowMin: number; failureMinJobs: number };
+  };
+  limits: {
+    /** Token bucket per user over the job-creating routes: refill rate and capacity. */
+    jobsPerMinute: number;
+    burst: number;
+    /** A user with more running jobs than this gets their new jobs one priority step lower; 0 turns it off. */
+    adaptiveRunningJobs: number;
   };
 }
 
@@ -194,12 +228,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pgDump: e.PG_DUMP,
       reportPeriodDays: e.REPORT_PERIOD_DAYS,
     },
+    training: {
+      schedule: e.SCHEDULE_TRAINING,
+      minImprovement: e.TRAINING_MIN_IMPROVEMENT,
+      labelWeight: e.TRAINING_LABEL_WEIGHT,
+    },
     notify: {
       webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       retryInitialMs: e.WEBHOOK_RETRY_INITIAL_SECONDS * 1000,
       retryMaxMs: e.WEBHOOK_RETRY_MAX_SECONDS * 1000,
       digestWindowSec: e.DIGEST_WINDOW_SECONDS,
+    },
+    monitoring: {
+      sdkMetricsPort: e.METRICS_PORT,
+      webUiUrl: e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`,
+      alerts: {
+        backlogAgeSec: e.ALERT_BACKLOG_AGE_SECONDS,
+        failureRate: e.ALERT_FAILURE_RATE,
+        failureWindowMin: e.ALERT_FAILURE_WINDOW_MINUTES,
+        failureMinJobs: e.ALERT_FAILURE_MIN_JOBS,
+      },
+    },
+    limits: {
+      jobsPerMinute: e.RATE_LIMIT_JOBS_PER_MINUTE,
+      burst: e.RATE_LIMIT_BURST,
+      adaptiveRunningJobs: e.ADAPTIVE_PRIORITY_RUNNING_JOBS,
     },
   };
 }

@@ -9,10 +9,10 @@ import {
   type ScheduleOptionsStartWorkflowAction,
   type Workflow,
 } from '@temporalio/client';
-import { ConfigError, taskQueue, type Config } from './config';
+import { ConfigError, taskQueue, type Config, type QueueKind } from './config';
 import { logger } from './logging';
 import { JOB_KIND } from './temporal/search-attributes';
-import { backupWorkflow, cleanupWorkflow, nightlyMaintenanceWorkflow, periodicReportWorkflow } from './workflows';
+import { backupWorkflow, cleanupWorkflow, nightlyMaintenanceWorkflow, periodicReportWorkflow, trainingWorkflow } from './workflows';
 
 /**
  * The periodic jobs, as Temporal Schedules (what Celery Beat did). Every schedule skips a run while the
@@ -44,7 +44,9 @@ export function periodicJobs(cfg: Config): PeriodicJob[] {
     catchupWindow: string;
     workflow: W;
     args: Parameters<W>;
-    kind: 'maintenance' | 'report';
+    kind: 'maintenance' | 'report' | 'training';
+    /** The queue the workflow runs on; maintenance unless the job has a queue of its own. */
+    queue?: QueueKind;
     /** Bounds a stuck run, which would otherwise make SKIP drop every later one. */
     executionTimeout: string;
   }): PeriodicJob => {
@@ -59,7 +61,7 @@ export function periodicJobs(cfg: Config): PeriodicJob[] {
         type: 'startWorkflow',
         workflowType: def.workflow,
         workflowId: id,
-        taskQueue: taskQueue('maintenance', cfg),
+        taskQueue: taskQueue(def.queue ?? 'maintenance', cfg),
         args: def.args,
         typedSearchAttributes: [{ key: JOB_KIND, value: def.kind }],
         workflowExecutionTimeout: def.executionTimeout,
@@ -110,6 +112,18 @@ export function periodicJobs(cfg: Config): PeriodicJob[] {
       args: [{ periodDays: m.reportPeriodDays }],
       kind: 'report',
       executionTimeout: '3h',
+    }),
+    job({
+      name: 'training-nightly',
+      description: 'retrains the classifier on users’ labels, promotes it if no worse, and refreshes categories, search index, recommendations and statistics',
+      specVariable: 'SCHEDULE_TRAINING',
+      spec: cfg.training.schedule,
+      catchupWindow: '6h',
+      workflow: trainingWorkflow,
+      args: [{ minImprovement: cfg.training.minImprovement, labelWeight: cfg.training.labelWeight }],
+      kind: 'training',
+      queue: 'training',
+      executionTimeout: '12h',
     }),
   ];
 }

@@ -10,12 +10,13 @@ import { activeClassifier } from './nlp/classifier-store';
 import { closeNlpPool, nlpPool } from './nlp/compute';
 import * as notify from './notify';
 import { holdForTest } from './test-hold';
+import * as training from './training';
 
 /** Which activities each queue's worker runs. Workflows import the types only. */
 export const activitiesByQueue = {
   nlp: { ...nlp, holdForTest },
   audio: { ...audio, holdForTest },
-  training: {},
+  training: { ...training, holdForTest },
   maintenance: { ...maintenance },
   notify: { ...notify },
 } satisfies Record<QueueKind, object>;
@@ -24,6 +25,7 @@ export type NlpActivities = typeof activitiesByQueue.nlp;
 export type AudioActivities = typeof activitiesByQueue.audio;
 export type NotifyActivities = typeof activitiesByQueue.notify;
 export type MaintenanceActivities = typeof activitiesByQueue.maintenance;
+export type TrainingActivities = typeof activitiesByQueue.training;
 
 /**
  * Loads what a queue's activities need before its worker polls, so the first task pays no cold start:

@@ -4,14 +4,20 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { logger } from '../logging';
+import { metricsHandler, observeRequest, trackRoute } from '../monitoring/app-metrics';
 import { requireUser } from './auth';
+import { dashboardPage } from './dashboard';
 import { errorHandler, unknownRoute } from './errors';
+import { jobRateLimit } from './rate-limit';
+import { alertRoutes } from './routes/alerts';
 import { audioRoutes } from './routes/audio';
 import { eventRoutes } from './routes/events';
 import { insightRoutes } from './routes/insights';
 import { jobRoutes } from './routes/jobs';
+import { modelRoutes } from './routes/models';
 import { reportRoutes } from './routes/reports';
 import { scheduleRoutes } from './routes/schedules';
+import { trainingRoutes } from './routes/training';
 import { webhookRoutes } from './routes/webhooks';
 
 export interface ApiDeps {
@@ -38,9 +44,11 @@ export function createApp(deps: ApiDeps): express.Express {
     req.id = req.header('x-request-id') ?? randomUUID();
     res.setHeader('x-request-id', req.id);
     const started = process.hrtime.bigint();
+    trackRoute(req);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       logger.info({ requestId: req.id, method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
+      observeRequest(req, res.statusCode, ms);
     });
     next();
   });
@@ -57,16 +65,26 @@ export function createApp(deps: ApiDeps): express.Express {
       });
   });
 
+  // Unauthenticated like /healthz, for Prometheus and the browser: keep the port internal.
+  app.get('/metrics', metricsHandler(deps));
+  app.get('/dashboard', dashboardPage);
+
   const api = express.Router();
   api.use(express.json({ limit: deps.cfg.api.bodyLimit }));
   api.use(requireUser(deps.db));
+  const jobLimit = jobRateLimit({ perMinute: deps.cfg.limits.jobsPerMinute, burst: deps.cfg.limits.burst });
+  api.post('/insights', jobLimit);
+  api.post('/audio', jobLimit);
   api.use('/insights', insightRoutes(deps));
   api.use('/jobs', jobRoutes(deps));
   api.use('/audio', audioRoutes(deps));
   api.use('/schedules', scheduleRoutes(deps));
   api.use('/reports', reportRoutes(deps));
+  api.use('/training', trainingRoutes(deps));
+  api.use('/models', modelRoutes(deps));
   api.use('/webhooks', webhookRoutes(deps));
   api.use('/events', eventRoutes(deps));
+  api.use('/alerts', alertRoutes(deps));
   app.use('/api', api);
 
   app.use(unknownRoute);

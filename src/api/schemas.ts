@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_WEBHOOK_EVENTS, EVENT_TYPES } from '../events';
+import { PRIORITY_LEVELS } from './priority';
 import { JOB_STATUSES } from '../temporal/search-attributes';
 
 export function insightBodySchema(maxTextChars: number) {
@@ -14,6 +15,7 @@ export function insightBodySchema(maxTextChars: number) {
       title: z.string().max(500).optional(),
       tags: z.array(z.string().min(1).max(100)).max(50).default([]),
       holdMs: z.number().int().min(0).max(600_000).optional(),
+      priority: z.enum(PRIORITY_LEVELS).optional(),
     })
     .strict();
 }
@@ -42,7 +44,9 @@ export const labelBody = z
   .object({ category: z.string().trim().toLowerCase().regex(/^[a-z][a-z0-9 _-]{0,63}$/, 'a category name: letters, digits, spaces, _ or -') })
   .strict();
 
-export const audioFields = z.object({ engine: z.enum(['auto', 'whisper', 'pocketsphinx']).optional() }).strip();
+export const audioFields = z
+  .object({ engine: z.enum(['auto', 'whisper', 'pocketsphinx']).optional(), priority: z.enum(PRIORITY_LEVELS).optional() })
+  .strip();
 
 export const audioIdParams = z.object({ audioId: z.uuid('must be an audio id (a UUID)') });
 
@@ -76,3 +80,14 @@ export const scheduleIdParams = z.object({
 export const scheduleNoteBody = z.object({ note: z.string().trim().min(1).max(500).optional() }).strict().default({});
 
 export const listReportsQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
+
+export const trainingRunBody = z
+  .object({
+    /** Overrides TRAINING_MIN_IMPROVEMENT for this run. */
+    minImprovement: z.number().min(-1).max(1).optional(),
+    holdMs: z.number().int().min(0).max(600_000).optional(),
+  })
+  .strict()
+  .default({});
+
+export const listModelsQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });

@@ -17,12 +17,20 @@ export interface Db {
   dumpDataDir?(): Promise<Blob>;
 }
 
+/**
+ * Every similarity query filters by user. An HNSW index scan (the training run builds one) returns only its
+ * nearest candidates before that filter, so a user could get fewer results than asked; pgvector 0.8's
+ * iterative scan keeps searching until the limit is met. Older pgvector ignores the setting (PostgreSQL
+ * accepts any dotted name as a placeholder).
+ */
+const VECTOR_SEARCH_SETTING = 'hnsw.iterative_scan=strict_order';
+
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 // Any fixed number: every process that migrates takes the same transaction-scoped lock.
 const MIGRATION_LOCK_KEY = 7_311_042;
 
 function postgresDb(url: string): Db {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const pool = new pg.Pool({ connectionString: url, max: 10, options: `-c ${VECTOR_SEARCH_SETTING}` });
   pool.on('error', (err) => logger.error({ err }, 'idle PostgreSQL client failed'));
   const wrap = (client: pg.Pool | pg.PoolClient): Db => ({
     kind: 'postgres',
@@ -112,6 +120,8 @@ function splitStatements(sql: string): string[] {
 export async function openDb(opts: { databaseUrl?: string; dataDir: string }): Promise<Db> {
   const db = opts.databaseUrl ? postgresDb(opts.databaseUrl) : embeddedDb(path.join(opts.dataDir, 'pglite'));
   await migrate(db);
+  // PGlite is one session: set once. PostgreSQL sessions get it at connect (postgresDb).
+  if (db.kind === 'embedded') await db.query(`SET ${VECTOR_SEARCH_SETTING}`);
   return db;
 }
 

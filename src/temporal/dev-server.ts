@@ -47,6 +47,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--namespace', opts.namespace,
     '--log-level', 'error',
     ...CUSTOM_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${key.type}`]),
+    // Fairness keys (one per user, set at job start) are ignored unless matching fairness is on.
+    '--dynamic-config-value', 'matching.enableFairness=true',
   ];
   if (opts.dbFile) {
     mkdirSync(path.dirname(opts.dbFile), { recursive: true });

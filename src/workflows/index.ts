@@ -3,3 +3,4 @@ export { digestWorkflow } from './digest';
 export { eventDeliveryWorkflow } from './event-delivery';
 export { insightWorkflow } from './insight';
 export { backupWorkflow, cleanupWorkflow, nightlyMaintenanceWorkflow, periodicReportWorkflow } from './maintenance';
+export { trainingWorkflow } from './training';

@@ -14,3 +14,5 @@ Object.assign(process.env, {
   ALLOW_TEST_HOOKS: 'true',
   API_PORT: '0',
 });
+// The SDK's Prometheus exporter would bind the same port in every test process; a test that wants it sets a port first.
+process.env.METRICS_PORT ??= '0';

@@ -9,6 +9,8 @@ import { JOB_KIND, USER_ID } from '../../temporal/search-attributes';
 import { audioWorkflow } from '../../workflows';
 import { notFound, parse } from '../errors';
 import { getInsight } from '../insight-queries';
+import { jobPriority } from '../priority';
+import { jobsStarted } from '../../monitoring/app-metrics';
 import { audioFields, audioIdParams } from '../schemas';
 import { receiveAudioUpload } from '../upload';
 
@@ -23,10 +25,12 @@ export function audioRoutes(deps: { client: Client; db: Db; cfg: Config }): Rout
     });
     const jobId = `audio-${audioId}`;
     try {
-      const { engine } = parse(audioFields, upload.fields, 'body');
+      const fields = parse(audioFields, upload.fields, 'body');
+      const priority = await jobPriority(deps.client, deps.cfg, req.userId, fields.priority);
       await deps.client.workflow.start(audioWorkflow, {
         workflowId: jobId,
         taskQueue: taskQueue('audio', deps.cfg),
+        priority,
         args: [
           {
             audioId,
@@ -34,7 +38,7 @@ export function audioRoutes(deps: { client: Client; db: Db; cfg: Config }): Rout
             originalName: upload.originalName,
             sizeBytes: upload.sizeBytes,
             uploadPath: upload.path,
-            engine: engine ?? deps.cfg.audio.engine,
+            engine: fields.engine ?? deps.cfg.audio.engine,
             parallelChunks: deps.cfg.audio.parallelChunks,
           },
         ],
@@ -43,6 +47,7 @@ export function audioRoutes(deps: { client: Client; db: Db; cfg: Config }): Rout
           { key: JOB_KIND, value: 'audio' },
         ],
       });
+      jobsStarted.inc({ kind: 'audio', priority: priority.priorityKey });
     } catch (err) {
       await rm(upload.path, { force: true });
       throw err;

@@ -7,6 +7,8 @@ import { insightWorkflow } from '../../workflows';
 import type { Db } from '../../db';
 import { HttpError, notFound, parse } from '../errors';
 import { getInsight, labelInsight, searchInsights } from '../insight-queries';
+import { jobPriority } from '../priority';
+import { jobsStarted } from '../../monitoring/app-metrics';
 import { insightBodySchema, insightIdParams, labelBody, searchInsightsQuery } from '../schemas';
 
 export const insightJobId = (insightId: string) => `insight-${insightId}`;
@@ -24,15 +26,18 @@ export function insightRoutes(deps: { client: Client; db: Db; cfg: Config }): Ro
     }
     const insightId = randomUUID();
     const jobId = insightJobId(insightId);
+    const priority = await jobPriority(deps.client, deps.cfg, req.userId, body.priority);
     await deps.client.workflow.start(insightWorkflow, {
       workflowId: jobId,
       taskQueue: taskQueue('nlp', deps.cfg),
+      priority,
       args: [{ insightId, userId: req.userId, text: body.text, title: body.title, tags: body.tags, holdMs: body.holdMs }],
       typedSearchAttributes: [
         { key: USER_ID, value: req.userId },
         { key: JOB_KIND, value: 'insight' },
       ],
     });
+    jobsStarted.inc({ kind: 'insight', priority: priority.priorityKey });
     res.status(202).location(`/api/jobs/${jobId}`).json({ insightId, jobId });
   });
 
