@@ -32,12 +32,14 @@ const temporal = await startDevServer({
   uiPort: await freePort(),
   namespace: 'default',
   headless: true,
+  // Stopping the server with workflows still open makes it log errors about closing task queues.
+  logLevel: 'never',
 });
 const postgres = await startTestPostgres();
 console.log(`[test] Temporal at ${temporal.address}, PostgreSQL at ${postgres.url}, ${files.length} test files`);
 
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
-  stdio: 'inherit',
+  stdio: ['ignore', 'pipe', 'inherit'],
   env: {
     ...process.env,
     TEMPORAL_ADDRESS: temporal.address,
@@ -47,7 +49,14 @@ const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-conc
     LOG_FORMAT: 'json',
   },
 });
-const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
+// The runner's totals are repeated as the very last line, after the servers have stopped and said goodbye.
+const totals = { pass: 0, fail: 0 };
+child.stdout!.on('data', (chunk: Buffer) => {
+  process.stdout.write(chunk);
+  for (const [, key, n] of chunk.toString().matchAll(/^# (pass|fail) (\d+)$/gm)) totals[key as 'pass' | 'fail'] = Number(n);
+});
+const code = await new Promise<number>((resolve) => child.once('close', (c) => resolve(c ?? 1)));
 await temporal.stop();
 postgres.stop();
+console.log(`${totals.pass} passed, ${totals.fail} failed`);
 process.exit(code);

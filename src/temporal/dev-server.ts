@@ -13,6 +13,8 @@ export interface DevServerOptions {
   /** SQLite file that keeps workflows across restarts; in memory when omitted. */
   dbFile?: string;
   headless?: boolean;
+  /** The server's own log level; `npm start` shows errors, the test harness none. */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'never';
   onExit?: (code: number | null) => void;
 }
 
@@ -45,7 +47,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--ip', '127.0.0.1',
     '--port', String(opts.port),
     '--namespace', opts.namespace,
-    '--log-level', 'error',
+    '--log-level', opts.logLevel ?? 'error',
     ...CUSTOM_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${key.type}`]),
     // Fairness keys (one per user, set at job start) are ignored unless matching fairness is on.
     '--dynamic-config-value', 'matching.enableFairness=true',
