@@ -55,6 +55,14 @@ function failureOf(err: unknown): { message: string; type?: string } {
   return { message: cause?.message ?? String(err), type: cause?.type };
 }
 
+/** A remaining-time estimate ages between the moments the workflow makes one. */
+function countDown(progress: JobProgress): JobProgress {
+  const { secondsRemaining, estimatedAt } = progress;
+  if (typeof secondsRemaining !== 'number' || typeof estimatedAt !== 'string') return progress;
+  const since = (Date.now() - Date.parse(estimatedAt)) / 1000;
+  return { ...progress, secondsRemaining: Math.round(Math.max(0, secondsRemaining - since) * 10) / 10 };
+}
+
 /** The job as its owner sees it; undefined when it does not exist or belongs to someone else. */
 export async function getJob(client: Client, jobId: string, userId: string): Promise<JobView | undefined> {
   const handle = client.workflow.getHandle(jobId);
@@ -72,7 +80,7 @@ export async function getJob(client: Client, jobId: string, userId: string): Pro
     const progress = await client.connection
       .withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => handle.query(progressQuery))
       .catch(() => undefined);
-    return { ...view, progress: progress ?? { stage: 'queued', percent: 0 } };
+    return { ...view, progress: progress ? countDown(progress) : { stage: 'queued', percent: 0 } };
   }
   try {
     const outcome = (await handle.result()) as JobOutcome<unknown>;

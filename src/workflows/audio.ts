@@ -61,6 +61,8 @@ export async function audioWorkflow(input: AudioWorkflowInput): Promise<JobOutco
         stage: 'transcribe',
         percent: Math.round((doneSec / durationSec) * 1000) / 10,
         secondsRemaining: Math.round(remaining * 10) / 10,
+        // When it was estimated: the estimate changes only as chunks end, the API counts down in between.
+        estimatedAt: new Date().toISOString(),
         chunksDone: doneChunks,
         chunksTotal: chunks.length,
         engine,
