@@ -35,7 +35,10 @@ const temporal = await startDevServer({
   // Stopping the server with workflows still open makes it log errors about closing task queues.
   logLevel: 'never',
 });
-const postgres = await startTestPostgres();
+const postgres = await startTestPostgres().catch(async (err) => {
+  await temporal.stop();
+  throw err;
+});
 console.log(`[test] Temporal at ${temporal.address}, PostgreSQL at ${postgres.url}, ${files.length} test files`);
 
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {

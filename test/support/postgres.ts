@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureVenv, TOOLS_VENV } from '../../src/tools/venv';
@@ -15,10 +15,18 @@ export interface TestPostgres {
  * refuses to run as root, so as root the cluster is owned and run by `nobody`.
  */
 export async function startTestPostgres(): Promise<TestPostgres> {
-  const bin = pgserverBinDir(await ensureVenv(TOOLS_VENV));
+  let bin = pgserverBinDir(await ensureVenv(TOOLS_VENV));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'itk-pg-'));
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) chownSync(dir, ...ids('nobody'));
+  if (asRoot) {
+    chownSync(dir, ...ids('nobody'));
+    // The checkout may sit where `nobody` cannot reach (under /root): run a copy of the binaries from /tmp,
+    // laid out as in site-packages, since they find their libraries at $ORIGIN/../../../pgserver.libs.
+    const site = path.resolve(bin, '../../..');
+    const copy = path.join(dir, 'site');
+    for (const part of ['pgserver/pginstall', 'pgserver.libs']) cpSync(path.join(site, part), path.join(copy, part), { recursive: true });
+    bin = path.join(copy, 'pgserver/pginstall/bin');
+  }
   const as = (cmd: string, args: string[]) =>
     asRoot ? execFileSync('runuser', ['-u', 'nobody', '--', cmd, ...args], { stdio: 'pipe' }) : execFileSync(cmd, args, { stdio: 'pipe' });
 
