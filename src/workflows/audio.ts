@@ -5,7 +5,7 @@ import type { ChunkResult } from '../activities/audio/merge';
 import { JOB_KIND, USER_ID } from '../temporal/search-attributes';
 import { EtaEstimator } from './eta';
 import { notifySubscribers } from './event-delivery';
-import { insightWorkflow } from './insight';
+import { insightJobId, insightWorkflow } from './insight';
 import { runCancellable, trackProgress, type JobOutcome } from './job';
 import { queueFor } from './queues';
 import { DEFAULT_RETRY } from './retry';
@@ -91,7 +91,7 @@ export async function audioWorkflow(input: AudioWorkflowInput): Promise<JobOutco
       insightId = uuid4();
       report({ stage: 'insight', percent: 100, insightId });
       await executeChild(insightWorkflow, {
-        workflowId: `insight-${insightId}`,
+        workflowId: insightJobId(insightId),
         taskQueue: queueFor('nlp'),
         args: [{ insightId, userId: input.userId, text: transcript.text, title: `Transcript of ${input.originalName}`, tags: ['audio'] }],
         typedSearchAttributes: [

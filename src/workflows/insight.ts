@@ -15,6 +15,9 @@ export interface InsightWorkflowInput {
   holdMs?: number;
 }
 
+/** An insight's job is its workflow: one id per insight, whoever starts it (the API, the audio workflow). */
+export const insightJobId = (insightId: string) => `insight-${insightId}`;
+
 export interface InsightResult {
   insightId: string;
   status: 'processed' | 'unsupported_language';

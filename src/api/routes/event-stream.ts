@@ -1,9 +1,10 @@
 import type { Request, Response } from 'express';
 import type { Db } from '../../db';
-import { eventsAfter, lastEventId, type EventView } from '../../events';
+import { eventsAfter, lastEventId } from '../../events';
 import { logger } from '../../logging';
 import { parse } from '../errors';
 import { eventStreamHeaders } from '../schemas';
+import { openEventStream } from '../sse';
 
 const POLL_MS = 500;
 const KEEPALIVE_MS = 15_000;
@@ -21,28 +22,20 @@ export function eventStream(deps: { db: Db }) {
     const headers = parse(eventStreamHeaders, { 'last-event-id': req.header('last-event-id') }, 'headers');
     let cursor = headers['last-event-id'] ?? (await lastEventId(deps.db, req.userId));
 
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    res.write(`retry: ${RECONNECT_MS}\n\n`);
-    let open = true;
-    req.on('close', () => {
-      open = false;
-    });
-    const send = (event: EventView) => res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-
-    const { server } = req.socket as typeof req.socket & { server?: { listening: boolean } };
+    const stream = openEventStream(req, res, { retryMs: RECONNECT_MS });
     let lastWrite = Date.now();
-    // The stream ends when the server stops listening, so a shutdown does not wait on open streams, and on
-    // a database error; either way the client reconnects with Last-Event-ID and misses nothing.
+    // The stream ends when the server stops listening (see openEventStream) and on a database error;
+    // either way the client reconnects with Last-Event-ID and misses nothing.
     try {
-      while (open && server?.listening !== false) {
+      while (stream.open) {
         const events = await eventsAfter(deps.db, req.userId, cursor, BATCH);
-        for (const event of events) send(event);
+        for (const event of events) stream.send(event.type, event, event.id);
         if (events.length > 0) {
           cursor = events.at(-1)!.id;
           lastWrite = Date.now();
           if (events.length === BATCH) continue;
         } else if (Date.now() - lastWrite >= KEEPALIVE_MS) {
-          res.write(': keepalive\n\n');
+          stream.comment('keepalive');
           lastWrite = Date.now();
         }
         await new Promise((r) => setTimeout(r, POLL_MS));
@@ -50,7 +43,7 @@ export function eventStream(deps: { db: Db }) {
     } catch (err) {
       logger.warn({ err, requestId: req.id }, 'event stream ended by a database error');
     } finally {
-      res.end();
+      stream.end();
     }
   };
 }

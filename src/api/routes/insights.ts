@@ -4,14 +4,13 @@ import type { Client } from '@temporalio/client';
 import { taskQueue, type Config } from '../../config';
 import { JOB_KIND, USER_ID } from '../../temporal/search-attributes';
 import { insightWorkflow } from '../../workflows';
+import { insightJobId } from '../../workflows/insight';
 import type { Db } from '../../db';
 import { HttpError, notFound, parse } from '../errors';
 import { getInsight, labelInsight, searchInsights } from '../insight-queries';
 import { jobPriority } from '../priority';
 import { jobsStarted } from '../../monitoring/app-metrics';
 import { insightBodySchema, insightIdParams, labelBody, searchInsightsQuery } from '../schemas';
-
-export const insightJobId = (insightId: string) => `insight-${insightId}`;
 
 export function insightRoutes(deps: { client: Client; db: Db; cfg: Config }): Router {
   const router = Router();
