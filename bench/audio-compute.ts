@@ -40,7 +40,7 @@ try {
   const mp3 = join(dir, 'speech.mp3');
   await convert(wav, mp3, ['-ac', '2', '-ar', '44100']);
 
-  let started = performance.now();
+  const started = performance.now();
   const { chunks, durationSec } = await normaliseAndSplit({ input: mp3, outDir: join(dir, 'chunks') });
   const splitSec = (performance.now() - started) / 1000;
   console.log(`${durationSec.toFixed(1)} s of speech (${text.split(/\s+/).length} words), ${chunks.length} chunks, split in ${splitSec.toFixed(2)} s`);

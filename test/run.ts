@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { resolveTemporalCli } from '../src/temporal/cli';
@@ -8,9 +8,10 @@ import { freePort } from './support/ports';
 import { startTestPostgres } from './support/postgres';
 
 /**
- * `npm test`: starts one real Temporal dev server and one real PostgreSQL for the whole run, then runs
- * every test file with node's test runner (one file at a time; each file isolates itself with its own
- * task-queue prefix and data directory). Arguments narrow the run to matching file paths.
+ * `npm test`: type-checks and lints the tree (`npm run check`), starts one real Temporal dev server and one
+ * real PostgreSQL for the whole run, then runs every test file with node's test runner (one file at a time;
+ * each file isolates itself with its own task-queue prefix and data directory). Arguments narrow the run to
+ * matching file paths and skip the static checks, for a quick loop while working.
  */
 function testFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -24,6 +25,15 @@ const filters = process.argv.slice(2);
 const files = testFiles(path.join(PROJECT_ROOT, 'test'))
   .filter((f) => filters.length === 0 || filters.some((part) => f.includes(part)))
   .sort();
+
+if (filters.length === 0) {
+  const check = spawnSync('npm', ['run', '--silent', 'check'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+  if (check.status !== 0) {
+    console.log('0 passed, 1 failed');
+    console.error('[test] npm run check failed (type errors, lint errors or an import cycle): fix them first');
+    process.exit(1);
+  }
+}
 
 const cli = await resolveTemporalCli(process.env.TEMPORAL_CLI);
 const temporal = await startDevServer({

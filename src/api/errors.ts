@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { z } from 'zod';
+import { type z } from 'zod';
 
 /** The one error shape every route answers with: { error: { code, message, details } }. */
 export class HttpError extends Error {
