@@ -33,59 +33,68 @@ function queueLimitShape() {
   for (const kind of QUEUE_KINDS) {
     const d = QUEUE_DEFAULTS[kind];
     const k = kind.toUpperCase();
-    shape[`${k}_MAX_CONCURRENT_ACTIVITIES`] = positiveInt.default(d.activities);
-    shape[`${k}_MAX_CONCURRENT_WORKFLOW_TASKS`] = z.coerce.number().int().min(2).default(d.workflowTasks);
-    shape[`${k}_MAX_ACTIVITIES_PER_SECOND`] = z.coerce.number().min(0).default(d.perSecond);
+    shape[`${k}_MAX_CONCURRENT_ACTIVITIES`] = positiveInt.default(d.activities).describe('activities one worker runs at once');
+    shape[`${k}_MAX_CONCURRENT_WORKFLOW_TASKS`] = z.coerce
+      .number()
+      .int()
+      .min(2)
+      .default(d.workflowTasks)
+      .describe('workflow tasks one worker runs at once');
+    shape[`${k}_MAX_ACTIVITIES_PER_SECOND`] = z.coerce
+      .number()
+      .min(0)
+      .default(d.perSecond)
+      .describe('rate limit of one worker (0 = unlimited)');
   }
   return shape;
 }
 
 export const envSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_PORT: port.default(7233),
-  TEMPORAL_UI_PORT: port.default(8233),
-  TEMPORAL_CLI: z.string().min(1).optional(),
-  TASK_QUEUE_PREFIX: z.string().regex(/^[a-z0-9-]*$/, 'lowercase letters, digits and dashes').default(''),
-  DATABASE_URL: z.string().url().optional(),
-  DATA_DIR: z.string().min(1).default('data'),
-  API_PORT: port.default(3000),
-  API_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 1mb or 500kb').default('1mb'),
-  MAX_TEXT_CHARS: positiveInt.default(200_000),
-  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
-  ALLOW_TEST_HOOKS: bool.default(false),
-  AUDIO_MAX_UPLOAD_MB: positiveInt.default(200),
-  AUDIO_CHUNK_SECONDS: z.coerce.number().int().min(5).max(300).default(30),
-  AUDIO_PARALLEL_CHUNKS: positiveInt.max(32).default(2),
-  SPEECH_ENGINE: z.enum(['auto', 'whisper', 'pocketsphinx']).default('auto'),
-  SCHEDULE_CLEANUP: scheduleSpec.default('@every 1h'),
-  SCHEDULE_NIGHTLY: scheduleSpec.default('0 3 * * *'),
-  SCHEDULE_BACKUP: scheduleSpec.default('30 2 * * *'),
-  SCHEDULE_REPORT: scheduleSpec.default('0 6 * * 1'),
-  SCHEDULE_TRAINING: scheduleSpec.default('0 4 * * *'),
-  TRAINING_MIN_IMPROVEMENT: z.coerce.number().min(-1).max(1).default(0),
-  TRAINING_LABEL_WEIGHT: positiveInt.max(100).default(5),
-  WORK_DIR_MAX_AGE_HOURS: positiveInt.default(24),
-  UPLOAD_RETENTION_DAYS: positiveInt.default(7),
-  EVENTS_RETENTION_DAYS: positiveInt.default(90),
-  BACKUP_KEEP: positiveInt.default(7),
-  PG_DUMP: z.string().min(1).optional(),
-  REPORT_PERIOD_DAYS: positiveInt.max(366).default(7),
-  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(10),
-  WEBHOOK_MAX_ATTEMPTS: positiveInt.max(100).default(12),
-  WEBHOOK_RETRY_INITIAL_SECONDS: z.coerce.number().positive().default(5),
-  WEBHOOK_RETRY_MAX_SECONDS: z.coerce.number().positive().default(1800),
-  DIGEST_WINDOW_SECONDS: z.coerce.number().positive().max(86_400).default(300),
-  METRICS_PORT: port.default(9464),
-  TEMPORAL_UI_URL: z.url().optional(),
-  RATE_LIMIT_JOBS_PER_MINUTE: z.coerce.number().positive().default(120),
-  RATE_LIMIT_BURST: positiveInt.default(20),
-  ADAPTIVE_PRIORITY_RUNNING_JOBS: z.coerce.number().int().min(0).default(20),
-  ALERT_BACKLOG_AGE_SECONDS: z.coerce.number().positive().default(300),
-  ALERT_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.2),
-  ALERT_FAILURE_WINDOW_MINUTES: positiveInt.default(15),
-  ALERT_FAILURE_MIN_JOBS: positiveInt.default(5),
+  TEMPORAL_ADDRESS: z.string().min(1).optional().describe('`host:port` of an existing Temporal cluster; when set, no dev server is started'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('namespace for workflows'),
+  TEMPORAL_PORT: port.default(7233).describe('port of the dev server `npm start` runs'),
+  TEMPORAL_UI_PORT: port.default(8233).describe('port of its Web UI'),
+  TEMPORAL_CLI: z.string().min(1).optional().describe('path of a `temporal` binary to use instead of the one on `PATH` or in `.tools/venv`'),
+  TASK_QUEUE_PREFIX: z.string().regex(/^[a-z0-9-]*$/, 'lowercase letters, digits and dashes').default('').describe('prefix of every task queue (`staging` → `staging-nlp`…), to share a namespace'),
+  DATABASE_URL: z.string().url().optional().describe('PostgreSQL (with pgvector) URL; unset = embedded PGlite under `DATA_DIR/pglite`'),
+  DATA_DIR: z.string().min(1).default('data').describe('Temporal\'s SQLite file, the embedded database, `dev-api-key`'),
+  API_PORT: port.default(3000).describe('HTTP port (`0` picks a free one)'),
+  API_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 1mb or 500kb').default('1mb').describe('largest JSON body'),
+  MAX_TEXT_CHARS: positiveInt.default(200_000).describe('longest insight text'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('`trace` … `fatal`, `silent`'),
+  LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto').describe('`json`, `pretty`, or `auto` (pretty on a terminal, JSON otherwise)'),
+  ALLOW_TEST_HOOKS: bool.default(false).describe('accept test-only fields such as `holdMs` (the tests use it to hold a job in flight)'),
+  AUDIO_MAX_UPLOAD_MB: positiveInt.default(200).describe('largest audio upload'),
+  AUDIO_CHUNK_SECONDS: z.coerce.number().int().min(5).max(300).default(30).describe('target chunk length'),
+  AUDIO_PARALLEL_CHUNKS: positiveInt.max(32).default(2).describe('chunks one audio job transcribes at once'),
+  SPEECH_ENGINE: z.enum(['auto', 'whisper', 'pocketsphinx']).default('auto').describe('`auto` (most accurate installed), `whisper` or `pocketsphinx`'),
+  SCHEDULE_CLEANUP: scheduleSpec.default('@every 1h').describe('when temporary-data cleanup runs (a Temporal cron string, see Periodic jobs)'),
+  SCHEDULE_NIGHTLY: scheduleSpec.default('0 3 * * *').describe('when nightly maintenance runs (UTC)'),
+  SCHEDULE_BACKUP: scheduleSpec.default('30 2 * * *').describe('when the database backup runs (UTC)'),
+  SCHEDULE_REPORT: scheduleSpec.default('0 6 * * 1').describe('when the periodic reports are made (Mondays, UTC)'),
+  SCHEDULE_TRAINING: scheduleSpec.default('0 4 * * *').describe('when the nightly training run starts (UTC)'),
+  TRAINING_MIN_IMPROVEMENT: z.coerce.number().min(-1).max(1).default(0).describe('a candidate is promoted when its held-out accuracy ≥ the active model\'s + this (-1 to 1; `POST /api/training/runs` may override it per run)'),
+  TRAINING_LABEL_WEIGHT: positiveInt.max(100).default(5).describe('how many starter examples one user label counts as, in training and in the held-out score'),
+  WORK_DIR_MAX_AGE_HOURS: positiveInt.default(24).describe('an audio working directory with nothing written for this long is removed'),
+  UPLOAD_RETENTION_DAYS: positiveInt.default(7).describe('uploads of failed or cancelled audio jobs are removed after this many days'),
+  EVENTS_RETENTION_DAYS: positiveInt.default(90).describe('events (and their delivery records) older than this are deleted nightly'),
+  BACKUP_KEEP: positiveInt.default(7).describe('backups kept in `DATA_DIR/backups`; older ones are deleted'),
+  PG_DUMP: z.string().min(1).optional().describe('pg_dump for PostgreSQL-mode backups (at least the server\'s major version); unset = `pg_dump` on `PATH`'),
+  REPORT_PERIOD_DAYS: positiveInt.max(366).default(7).describe('days one periodic report covers, ending when its run was due'),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(10).describe('how long one delivery attempt waits for the receiver\'s answer'),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt.max(100).default(12).describe('attempts at one webhook delivery, the first included'),
+  WEBHOOK_RETRY_INITIAL_SECONDS: z.coerce.number().positive().default(5).describe('wait before the first retry; it doubles with each attempt, jittered'),
+  WEBHOOK_RETRY_MAX_SECONDS: z.coerce.number().positive().default(1800).describe('longest wait between attempts, `Retry-After` included (at least the initial wait)'),
+  DIGEST_WINDOW_SECONDS: z.coerce.number().positive().max(86_400).default(300).describe('how long a digest collects events after its first one'),
+  METRICS_PORT: port.default(9464).describe('port of the Temporal SDK\'s Prometheus exporter in each process that runs workers (`0` = off; give each worker process on a machine its own)'),
+  TEMPORAL_UI_URL: z.url().optional().describe('where the dashboard links to the Temporal Web UI; unset = `http://localhost:<TEMPORAL_UI_PORT>`'),
+  RATE_LIMIT_JOBS_PER_MINUTE: z.coerce.number().positive().default(120).describe('jobs one user may start per minute (insights and audio together), per API process'),
+  RATE_LIMIT_BURST: positiveInt.default(20).describe('jobs one user may start at once before the per-minute rate applies'),
+  ADAPTIVE_PRIORITY_RUNNING_JOBS: z.coerce.number().int().min(0).default(20).describe('a user with more running jobs gets new jobs one priority step lower (`0` = off)'),
+  ALERT_BACKLOG_AGE_SECONDS: z.coerce.number().positive().default(300).describe('`bottleneck` alert when the oldest task of a task queue has waited longer'),
+  ALERT_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.2).describe('`failure_rate` alert when more than this share of a job kind\'s closed jobs failed in the window'),
+  ALERT_FAILURE_WINDOW_MINUTES: positiveInt.default(15).describe('the window of the failure-rate rule'),
+  ALERT_FAILURE_MIN_JOBS: positiveInt.default(5).describe('the failure-rate rule needs at least this many closed jobs of the kind in the window'),
   ...queueLimitShape(),
 });
 
