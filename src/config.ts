@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-export const QUEUE_KINDS = ['nlp', 'audio', 'training', 'maintenance', 'notify'] as const;
-export type QueueKind = (typeof QUEUE_KINDS)[number];
+import { prefixed, QUEUE_KINDS, type QueueKind } from './workflows/identity';
+
+export { QUEUE_KINDS, type QueueKind };
 
 const bool = z
   .enum(['true', 'false', '1', '0'])
@@ -276,5 +277,5 @@ export function config(): Config {
 }
 
 export function taskQueue(kind: QueueKind, cfg: Config = config()): string {
-  return cfg.taskQueuePrefix ? `${cfg.taskQueuePrefix}-${kind}` : kind;
+  return prefixed(cfg.taskQueuePrefix, kind);
 }
