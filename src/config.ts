@@ -20,7 +20,7 @@ const scheduleSpec = z
     'a cron line such as "0 3 * * *", a shorthand such as @daily, or "@every 1h"',
   );
 
-/** Per-queue worker limits; the defaults suit 2 cores and are documented in the README. */
+/** Per-queue worker limits; the defaults suit 2 cores (docs/configuration.md lists them). */
 const QUEUE_DEFAULTS: Record<QueueKind, { activities: number; workflowTasks: number; perSecond: number }> = {
   nlp: { activities: 8, workflowTasks: 20, perSecond: 0 },
   audio: { activities: 2, workflowTasks: 10, perSecond: 0 },
