@@ -5,6 +5,7 @@ import { config, QUEUE_KINDS } from './config';
 import { closeDb, getDb } from './db';
 import { onShutdown } from './lifecycle';
 import { logger } from './logging';
+import { AlreadyRunningError, claimDataDir } from './pid-file';
 import { ensureSchedules } from './schedules';
 import { resolveTemporalCli } from './temporal/cli';
 import { connectClient, connectWorkerConnection, temporalAddress } from './temporal/connection';
@@ -18,6 +19,14 @@ import { bundleWorkflows, createWorkers, runWorkers } from './workers/create';
  * points at a cluster), the workers of every queue, and the API.
  */
 const cfg = config();
+// Set by the first shutdown step; the dev server's exit handler reads it from the start on.
+let stopping = false;
+const { claim, found } = await claimDataDir(cfg.dataDir).catch((err: unknown) => {
+  if (!(err instanceof AlreadyRunningError)) throw err;
+  console.error(err.message);
+  process.exit(1);
+});
+if (found) logger.warn(found);
 installTemporalRuntime();
 
 const devServer = cfg.temporal.address
@@ -28,6 +37,7 @@ const devServer = cfg.temporal.address
       uiPort: cfg.temporal.uiPort,
       namespace: cfg.temporal.namespace,
       dbFile: path.join(cfg.dataDir, 'temporal.sqlite'),
+      onSpawn: (pid) => claim.recordDevServer(pid),
       onExit: (code) => {
         if (!stopping) {
           logger.fatal({ code }, 'the Temporal dev server exited; stopping');
@@ -54,11 +64,11 @@ await ensureSchedules(client, cfg);
 const server = await listen({ client, db, cfg });
 logger.info({ api: `http://localhost:${cfg.api.port}`, queues: QUEUE_KINDS }, 'Insight Tracker is up');
 
-let stopping = false;
 onShutdown([
   { name: 'api', run: () => ((stopping = true), closeServer(server)) },
   { name: 'workers', run: () => (stopWorkers.abort(), workersDone) },
   { name: 'temporal connections', run: () => Promise.all([client.connection.close(), workerConnection.close()]) },
   { name: 'database', run: closeDb },
   { name: 'temporal server', run: () => devServer?.stop() },
+  { name: 'pid file', run: () => claim.release() },
 ]);
