@@ -41,6 +41,7 @@ const devServer = cfg.temporal.address
       onExit: (code) => {
         if (!stopping) {
           logger.fatal({ code }, 'the Temporal dev server exited; stopping');
+          process.exitCode = 1;
           process.kill(process.pid, 'SIGTERM');
         }
       },
@@ -52,17 +53,27 @@ const devKey = await ensureDevUser(db, cfg.dataDir);
 if (devKey) logger.info({ file: path.join(cfg.dataDir, 'dev-api-key') }, `created the development user; its API key is ${devKey}`);
 
 const address = temporalAddress(cfg);
-const [bundle, workerConnection, client] = await Promise.all([
-  bundleWorkflows(),
-  connectWorkerConnection(address),
-  connectClient(address, cfg.temporal.namespace),
-]);
-const workers = await createWorkers({ kinds: QUEUE_KINDS, connection: workerConnection, bundle, cfg });
-const stopWorkers = new AbortController();
-const workersDone = runWorkers(workers, stopWorkers.signal);
-await ensureSchedules(client, cfg);
+const [workerConnection, client] = await Promise.all([connectWorkerConnection(address), connectClient(address, cfg.temporal.namespace)]);
+// /readyz means "Temporal and the database answer": true from here on. Jobs accepted before the workers
+// poll wait in their task queues, so the API need not wait for bundling, model loads and worker start-up,
+// the slow half of a start (docs: Fast restart in the README).
 const server = await listen({ client, db, cfg });
-logger.info({ api: `http://localhost:${cfg.api.port}`, queues: QUEUE_KINDS }, 'Insight Tracker is up');
+logger.info({ api: `http://localhost:${cfg.api.port}` }, 'API ready; starting workers');
+
+const stopWorkers = new AbortController();
+const workersDone = (async () => {
+  const bundle = await bundleWorkflows({ cacheDir: path.join(cfg.dataDir, 'cache') });
+  const workers = await createWorkers({ kinds: QUEUE_KINDS, connection: workerConnection, bundle, cfg });
+  const running = runWorkers(workers, stopWorkers.signal);
+  await ensureSchedules(client, cfg);
+  logger.info({ api: `http://localhost:${cfg.api.port}`, queues: QUEUE_KINDS }, 'Insight Tracker is up');
+  await running;
+})().catch((err: unknown) => {
+  // Without workers nothing runs: stop in order rather than serve an API whose jobs never move.
+  logger.fatal({ err }, 'the workers could not start or stopped with an error; stopping');
+  process.exitCode = 1;
+  process.kill(process.pid, 'SIGTERM');
+});
 
 onShutdown([
   { name: 'api', run: () => ((stopping = true), closeServer(server)) },
