@@ -66,6 +66,7 @@ export const envSchema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto').describe('`json`, `pretty`, or `auto` (pretty on a terminal, JSON otherwise)'),
   ALLOW_TEST_HOOKS: bool.default(false).describe('accept test-only fields such as `holdMs` (the tests use it to hold a job in flight)'),
   AUDIO_MAX_UPLOAD_MB: positiveInt.default(200).describe('largest audio upload'),
+  AUDIO_UPLOAD_IDLE_SECONDS: positiveInt.default(30).describe('an upload that sends nothing for this long is answered 408 and dropped'),
   AUDIO_CHUNK_SECONDS: z.coerce.number().int().min(5).max(300).default(30).describe('target chunk length'),
   AUDIO_PARALLEL_CHUNKS: positiveInt.max(32).default(2).describe('chunks one audio job transcribes at once'),
   SPEECH_ENGINE: z.enum(['auto', 'whisper', 'pocketsphinx']).default('auto').describe('`auto` (most accurate installed), `whisper` or `pocketsphinx`'),
@@ -125,6 +126,8 @@ export interface Config {
   allowTestHooks: boolean;
   audio: {
     maxUploadBytes: number;
+    /** A client that sends nothing of its upload for this long is cut off (408), so a slow client holds no slot for ever. */
+    uploadIdleMs: number;
     chunkSec: number;
     /** Chunks one job transcribes at once; the audio worker's activity slots cap the whole machine. */
     parallelChunks: number;
@@ -224,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowTestHooks: e.ALLOW_TEST_HOOKS,
     audio: {
       maxUploadBytes: e.AUDIO_MAX_UPLOAD_MB * 1024 * 1024,
+      uploadIdleMs: e.AUDIO_UPLOAD_IDLE_SECONDS * 1000,
       chunkSec: e.AUDIO_CHUNK_SECONDS,
       parallelChunks: e.AUDIO_PARALLEL_CHUNKS,
       engine: e.SPEECH_ENGINE,

@@ -27,7 +27,8 @@ export function onShutdown(steps: Step[]): void {
         logger.error({ err }, `failed to stop: ${step.name}`);
       }
     }
-    process.exit(0);
+    // 0 for a stop asked from outside; a step that found a failure (workers that could not start) set 1.
+    process.exit();
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -2,13 +2,31 @@ import { ConfigError } from './config';
 import { MissingToolError } from './tools/venv';
 
 /**
- * Imported first by every entry point: a bad configuration or a missing tool ends the process with
- * its message alone (what to set or install), not a stack trace.
+ * Imported first by every entry point. A bad configuration or a missing tool ends the process with its
+ * message alone (what to set or install), not a stack trace. Anything else that reaches here (an
+ * unhandled rejection, an uncaught exception) is a bug: it is logged as fatal with its stack and where
+ * it came from, and the process exits non-zero, because its state can no longer be trusted; the work
+ * it held is Temporal's, so a restart resumes it.
  */
-function explain(err: unknown): void {
-  const known = err instanceof ConfigError || err instanceof MissingToolError;
-  console.error(known ? err.message : err);
-  process.exit(1);
+function fatal(origin: 'uncaughtException' | 'unhandledRejection') {
+  return (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof MissingToolError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    // The logger reads the configuration, so it is loaded only now: a bad configuration must not hide behind it.
+    const exit = () => process.exit(1);
+    setTimeout(exit, 2_000).unref();
+    import('./logging')
+      .then(({ logger }) => {
+        logger.fatal({ err, origin, pid: process.pid }, `${origin}: a bug; exiting so a restart begins clean`);
+        logger.flush(exit);
+      })
+      .catch(() => {
+        console.error(`[fatal] ${origin}:`, err);
+        exit();
+      });
+  };
 }
-process.on('uncaughtException', explain);
-process.on('unhandledRejection', explain);
+process.on('uncaughtException', fatal('uncaughtException'));
+process.on('unhandledRejection', fatal('unhandledRejection'));

@@ -88,6 +88,72 @@ it('an insight job in flight survives kill -9 of every process and completes aft
   }
 });
 
+const pidFile = (dataDir: string) => JSON.parse(readFileSync(path.join(dataDir, 'npm-start.pid.json'), 'utf8'));
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+it('kill -9 of the main process alone: the next npm start stops the dev server it left, comes up, and the job in flight finishes', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'itk-crash-'));
+  const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
+  try {
+    const first = await startSystem(dataDir, ports);
+    const { mainPid, devServerPid } = pidFile(dataDir);
+    assert.equal(mainPid, first.process.pid);
+    const { jobId } = await first.call('POST', '/api/insights', { text: 'Survives losing its main process.', holdMs: 4_000 });
+    await waitFor(async () => ((await first.call('GET', `/api/jobs/${jobId}`)).progress?.stage === 'hold' ? true : undefined), 60_000, 'the job in flight');
+    const exited = new Promise((resolve) => first.process.once('exit', resolve));
+    process.kill(first.process.pid!, 'SIGKILL');
+    await exited;
+    assert.ok(alive(devServerPid), 'the orphaned dev server is still running: this is the case to recover from');
+
+    const second = await startSystem(dataDir, ports);
+    try {
+      assert.ok(!alive(devServerPid), 'the leftover dev server was stopped');
+      assert.equal(pidFile(dataDir).mainPid, second.process.pid);
+      const job = await finish(second, jobId);
+      assert.equal(job.status, 'completed', JSON.stringify(job));
+    } finally {
+      assert.equal(await kill(second, 'SIGTERM'), 0, 'an ordered shutdown exits 0');
+    }
+    assert.throws(() => pidFile(dataDir), /ENOENT/, 'an ordered shutdown removes the pid file');
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+it('a second npm start on the same data directory says it is already running, exits non-zero, and leaves the first alone', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'itk-crash-'));
+  const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
+  try {
+    const first = await startSystem(dataDir, ports);
+    try {
+      const { devServerPid } = pidFile(dataDir);
+      const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, API_PORT: String(ports.api), TEMPORAL_PORT: String(ports.temporal), TEMPORAL_UI_PORT: String(ports.ui) };
+      for (const name of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'TASK_QUEUE_PREFIX']) delete env[name];
+      const again = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      again.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      const code = await new Promise<number | null>((resolve) => again.once('exit', resolve));
+      assert.notEqual(code, 0);
+      assert.match(stderr, new RegExp(`already running \\(pid ${first.process.pid}\\)`));
+      assert.ok(alive(first.process.pid!) && alive(devServerPid), 'the first one and its dev server still run');
+      assert.equal(pidFile(dataDir).mainPid, first.process.pid);
+      const { jobId } = await first.call('POST', '/api/insights', { text: 'Acme Corp signed with Globex in Berlin.' });
+      assert.equal((await finish(first, jobId)).status, 'completed');
+    } finally {
+      assert.equal(await kill(first, 'SIGTERM'), 0);
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 it('an audio job killed mid-transcription resumes: finished chunks are not transcribed again', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'itk-crash-'));
   const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };

@@ -19,6 +19,7 @@ import { reportRoutes } from './routes/reports';
 import { scheduleRoutes } from './routes/schedules';
 import { trainingRoutes } from './routes/training';
 import { webhookRoutes } from './routes/webhooks';
+import { requireUtf8 } from './utf8';
 
 export interface ApiDeps {
   client: Client;
@@ -70,7 +71,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.get('/dashboard', dashboardPage);
 
   const api = express.Router();
-  api.use(express.json({ limit: deps.cfg.api.bodyLimit }));
+  api.use(express.json({ limit: deps.cfg.api.bodyLimit, verify: requireUtf8 }));
   api.use(requireUser(deps.db));
   const jobLimit = jobRateLimit({ perMinute: deps.cfg.limits.jobsPerMinute, burst: deps.cfg.limits.burst });
   api.post('/insights', jobLimit);

@@ -4,6 +4,18 @@ import { PRIORITY_LEVELS } from './priority';
 import { JOB_STATUSES } from '../temporal/search-attributes';
 import { JOB_KINDS } from '../workflows/identity';
 
+/**
+ * A whole number in a query string or header, written in decimal digits only. z.coerce.number() takes
+ * whatever Number() takes, so `limit=0x10` meant 16, `1e1` 10, and ` ` or `+5` passed: refused here.
+ */
+export function decimalInt(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return z
+    .string()
+    .regex(/^\d{1,15}$/, 'a whole number in decimal digits, such as 20')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
 export function insightBodySchema(maxTextChars: number) {
   return z
     .object({
@@ -11,6 +23,8 @@ export function insightBodySchema(maxTextChars: number) {
         .string()
         .max(maxTextChars, `text is longer than ${maxTextChars} characters`)
         .refine((t) => t.trim().length > 0, 'text must not be empty or whitespace')
+        // Symbols, punctuation or invisible characters alone (zero-width spaces) give no stage anything to read.
+        .refine((t) => t.trim().length === 0 || /[\p{L}\p{N}]/u.test(t), 'text must contain letters or digits, not only symbols or invisible characters')
         // PostgreSQL text cannot hold NUL; refusing it here is clearer than a failed job later.
         .refine((t) => !t.includes('\u0000'), 'text must not contain NUL (\\u0000) characters'),
       title: z.string().max(500).optional(),
@@ -28,7 +42,7 @@ export const cancelBody = z.object({ reason: z.string().max(500).optional() }).s
 export const listJobsQuery = z.object({
   status: z.enum(JOB_STATUSES).optional(),
   kind: z.enum(JOB_KINDS).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: decimalInt(1, 100).default(20),
 });
 
 export const insightIdParams = z.object({ insightId: z.uuid('must be an insight id (a UUID)') });
@@ -37,8 +51,8 @@ export const searchInsightsQuery = z.object({
   q: z.string().trim().min(1).max(1_000).optional(),
   entity: z.string().trim().min(1).max(200).optional(),
   category: z.string().trim().min(1).max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  offset: z.coerce.number().int().min(0).max(10_000).default(0),
+  limit: decimalInt(1, 100).default(20),
+  offset: decimalInt(0, 10_000).default(0),
 });
 
 export const labelBody = z
@@ -64,15 +78,15 @@ export const webhookBody = z
 
 export const webhookIdParams = z.object({ webhookId: z.uuid('must be a webhook id (a UUID)') });
 
-export const deliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
+export const deliveriesQuery = z.object({ limit: decimalInt(1, 100).default(20) });
 
 export const eventsQuery = z.object({
-  after: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  after: decimalInt(0).default(0),
+  limit: decimalInt(1, 100).default(50),
 });
 
 /** A reconnecting EventSource sends the id of the last event it received. */
-export const eventStreamHeaders = z.object({ 'last-event-id': z.coerce.number().int().min(0).optional() });
+export const eventStreamHeaders = z.object({ 'last-event-id': decimalInt(0).optional() });
 
 export const scheduleIdParams = z.object({
   scheduleId: z.string().regex(/^[a-z0-9-]{1,200}$/, 'a schedule id such as maintenance-backup (see GET /api/schedules)'),
@@ -80,7 +94,7 @@ export const scheduleIdParams = z.object({
 
 export const scheduleNoteBody = z.object({ note: z.string().trim().min(1).max(500).optional() }).strict().default({});
 
-export const listReportsQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
+export const listReportsQuery = z.object({ limit: decimalInt(1, 100).default(20) });
 
 export const trainingRunBody = z
   .object({
@@ -91,4 +105,4 @@ export const trainingRunBody = z
   .strict()
   .default({});
 
-export const listModelsQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
+export const listModelsQuery = z.object({ limit: decimalInt(1, 100).default(20) });

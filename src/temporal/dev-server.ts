@@ -16,6 +16,8 @@ export interface DevServerOptions {
   /** The server's own log level; `npm start` shows errors, the test harness none. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'never';
   onExit?: (code: number | null) => void;
+  /** Called as soon as the child exists, before it listens: a caller killed meanwhile must still know its pid. */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface DevServer {
@@ -25,16 +27,19 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+function isPortOpen(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`temporal server exited with code ${child.exitCode} before listening`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
+    if (await isPortOpen(port)) return;
     await sleep(100);
   }
   throw new Error(`temporal server did not listen on port ${port} within ${timeoutMs} ms`);
@@ -59,7 +64,12 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   if (opts.headless) args.push('--headless');
   else args.push('--ui-port', String(opts.uiPort));
 
+  // Something else on the port would pass the readiness check below and then fail every call: say so now.
+  if (await isPortOpen(opts.port)) {
+    throw new Error(`port ${opts.port} is already in use, so the Temporal dev server cannot start; stop what holds it or set TEMPORAL_PORT`);
+  }
   const child = spawn(opts.cli, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (child.pid) opts.onSpawn?.(child.pid);
   child.once('exit', (code) => opts.onExit?.(code));
   await waitForPort(opts.port, child, 60_000);
   return {

@@ -1,4 +1,5 @@
 import '../startup-errors';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from '@temporalio/client';
 import { z } from 'zod';
@@ -26,7 +27,7 @@ if (!queuesArg.success) {
 const cfg = config();
 installTemporalRuntime();
 const connection = await connectWorkerConnection(temporalAddress(cfg));
-const workers = await createWorkers({ kinds: queuesArg.data, connection, bundle: await bundleWorkflows(), cfg });
+const workers = await createWorkers({ kinds: queuesArg.data, connection, bundle: await bundleWorkflows({ cacheDir: path.join(cfg.dataDir, 'cache') }), cfg });
 // The periodic jobs run where their queue is served, so a deployment with a maintenance worker has its schedules.
 if (queuesArg.data.includes('maintenance')) await ensureSchedules(new Client({ connection, namespace: cfg.temporal.namespace }), cfg);
 const stop = new AbortController();

@@ -16,3 +16,13 @@ Object.assign(process.env, {
 });
 // The SDK's Prometheus exporter would bind the same port in every test process; a test that wants it sets a port first.
 process.env.METRICS_PORT ??= '0';
+
+/**
+ * An unhandled rejection in a test process (the API and workers run inside it) is a bug even when it
+ * happens between tests, where node's runner would not pin it on one: say where it came from and make
+ * the file fail.
+ */
+process.on('unhandledRejection', (reason) => {
+  console.error('[test] unhandled rejection, failing this test file:', reason);
+  process.exitCode = 1;
+});

@@ -1,9 +1,10 @@
 import { classify, type Classification, type LoadedModel } from './classifier';
 import { embed } from './embeddings';
-import { extractEntities, type Entity } from './entities';
+import type { Entity } from './entities';
 import { extractKeywords, type Keyword } from './keywords';
 import { normaliseText } from './normalise';
 import { scoreSentiment, type Sentiment } from './sentiment';
+import { extractEntitiesInWindows } from './windows';
 
 export interface Analysis {
   text: string;
@@ -27,7 +28,7 @@ export async function analyseText(
     text,
     language,
     supported,
-    entities: extractEntities(text, options),
+    entities: await extractEntitiesInWindows(text, options),
     keywords: extractKeywords(text),
     embedding: await embed(text),
     classification: classify(model, text),

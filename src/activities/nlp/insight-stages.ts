@@ -1,5 +1,6 @@
 import { getDb, type Db } from '../../db';
 import { invalidInput } from '../errors';
+import { whileHeartbeating } from '../heartbeat';
 import { activeClassifier } from './classifier-store';
 import { nlpPool } from './compute';
 import { extractKeywords } from './keywords';
@@ -43,7 +44,11 @@ export async function extractInsightEntities({ insightId }: StageInput): Promise
   const db = await getDb();
   const { normalised_text: text, created_at } = await normalisedRow(db, insightId);
   // Relative dates ("next Tuesday") resolve against when the insight arrived, the same on every retry.
-  const entities = await (await nlpPool()).entities(text, { referenceDate: created_at });
+  const progress = { windowsDone: 0, windows: 0 };
+  const pool = await nlpPool();
+  const entities = await whileHeartbeating(progress, (signal) =>
+    pool.entities(text, { referenceDate: created_at }, { signal, onProgress: (p) => Object.assign(progress, { windowsDone: p.done, windows: p.total }) }),
+  );
   const keywords = extractKeywords(text);
   await db.transaction(async (tx) => {
     await tx.query('DELETE FROM insight_entities WHERE insight_id = $1', [insightId]);
@@ -63,7 +68,9 @@ export async function extractInsightEntities({ insightId }: StageInput): Promise
 
 export async function embedInsight({ insightId }: StageInput): Promise<{ dimensions: number }> {
   const db = await getDb();
-  const embedding = await (await nlpPool()).embed(await normalisedText(db, insightId));
+  const text = await normalisedText(db, insightId);
+  const pool = await nlpPool();
+  const embedding = await whileHeartbeating({ chars: text.length }, (signal) => pool.embed(text, { signal }));
   await db.query('UPDATE insights SET embedding = $2::vector, updated_at = now() WHERE id = $1', [insightId, JSON.stringify(embedding)]);
   return { dimensions: embedding.length };
 }
@@ -72,7 +79,8 @@ export async function classifyInsight({ insightId }: StageInput): Promise<{ cate
   const db = await getDb();
   const text = await normalisedText(db, insightId);
   const classifier = await activeClassifier(db);
-  const { category, confidence } = await (await nlpPool()).classify(classifier.model, text);
+  const pool = await nlpPool();
+  const { category, confidence } = await whileHeartbeating({ chars: text.length }, (signal) => pool.classify(classifier.model, text, { signal }));
   await db.query(
     `UPDATE insights SET category = $2, category_confidence = $3, classifier_model_id = $4, sentiment = $5, updated_at = now()
      WHERE id = $1`,

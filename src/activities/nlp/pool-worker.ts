@@ -2,9 +2,9 @@ import { parentPort } from 'node:worker_threads';
 import { analyseText } from './analyse';
 import { classify, loadModel, type LoadedModel } from './classifier';
 import { embed, loadEmbeddingModel } from './embeddings';
-import { extractEntities } from './entities';
 import { warmKeywords } from './keywords';
 import type { PoolReply, PoolRequest } from './pool';
+import { extractEntitiesInWindows } from './windows';
 
 // Each thread holds its own models: loaded once here, reused for every task the thread runs.
 const models = new Map<number, LoadedModel>();
@@ -20,11 +20,13 @@ function modelFor(request: { modelId: number; model?: Parameters<typeof loadMode
   return model;
 }
 
-async function run(request: PoolRequest): Promise<unknown> {
+async function run(request: PoolRequest & { id: number }): Promise<unknown> {
   await ready;
   switch (request.kind) {
     case 'entities':
-      return extractEntities(request.text, request.options);
+      return extractEntitiesInWindows(request.text, request.options, (done, total) =>
+        parentPort!.postMessage({ id: request.id, progress: { done, total } } satisfies PoolReply),
+      );
     case 'embed':
       return embed(request.text);
     case 'classify':

@@ -11,15 +11,32 @@ export type PoolRequest =
   | { kind: 'analyse'; text: string; modelId: number; model?: SerializedModel; options?: EntityOptions };
 
 export type PoolReply =
+  | { id: number; progress: PoolProgress }
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { name: string; message: string } };
+
+/** How far a task on a thread has got, in the units it works in (entity windows). */
+export interface PoolProgress {
+  done: number;
+  total: number;
+}
+
+/**
+ * A caller's hold on one task. Aborting `signal` (the activity was cancelled or timed out) drops a queued
+ * task, and ends a running one by terminating its thread, which the pool replaces: work nobody waits for
+ * must not keep a core busy.
+ */
+export interface TaskControl {
+  signal?: AbortSignal;
+  onProgress?: (progress: PoolProgress) => void;
+}
 
 /** CPU-heavy NLP stages on worker threads, so the caller's event loop stays free for heartbeats and polling. */
 export interface NlpPool {
   readonly size: number;
-  entities(text: string, options?: EntityOptions): Promise<Entity[]>;
-  embed(text: string): Promise<number[]>;
-  classify(model: SerializedModel, text: string): Promise<Classification>;
+  entities(text: string, options?: EntityOptions, control?: TaskControl): Promise<Entity[]>;
+  embed(text: string, control?: TaskControl): Promise<number[]>;
+  classify(model: SerializedModel, text: string, control?: TaskControl): Promise<Classification>;
   analyse(text: string, model: SerializedModel, options?: EntityOptions): Promise<Analysis>;
   close(): Promise<void>;
 }
@@ -27,6 +44,7 @@ export interface NlpPool {
 interface Job {
   request: PoolRequest;
   model?: SerializedModel;
+  control?: TaskControl;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
 }
@@ -35,6 +53,8 @@ interface Slot {
   worker: Worker;
   job?: Job;
   modelId?: number;
+  /** Terminated or exited: takes no task until its replacement is in its place. */
+  dead?: boolean;
 }
 
 const WORKER_URL = new URL('./pool-worker.ts', import.meta.url);
@@ -49,6 +69,9 @@ function spawn(): Worker {
   return new Worker(code, { eval: true });
 }
 
+const abortReason = (signal: AbortSignal): Error =>
+  signal.reason instanceof Error ? signal.reason : new Error(`NLP task aborted: ${String(signal.reason)}`);
+
 export async function createNlpPool(size = availableParallelism()): Promise<NlpPool> {
   const queue: Job[] = [];
   const modelIds = new WeakMap<SerializedModel, number>();
@@ -62,6 +85,7 @@ export async function createNlpPool(size = availableParallelism()): Promise<NlpP
       const slot: Slot = { worker: spawn() };
       slot.worker.on('message', (reply: PoolReply) => {
         if (reply.id === -1) return resolve(slot);
+        if ('progress' in reply) return slot.job?.control?.onProgress?.(reply.progress);
         const job = slot.job;
         slot.job = undefined;
         if (reply.ok) job?.resolve(reply.result);
@@ -75,6 +99,7 @@ export async function createNlpPool(size = availableParallelism()): Promise<NlpP
       });
       // A thread that dies (out of memory, native crash) is replaced so the pool keeps its size.
       slot.worker.on('exit', () => {
+        slot.dead = true;
         if (closed) return;
         slot.job?.reject(new Error('NLP worker thread exited'));
         const index = slots.indexOf(slot);
@@ -90,7 +115,7 @@ export async function createNlpPool(size = availableParallelism()): Promise<NlpP
 
   function dispatch(): void {
     for (const slot of slots) {
-      if (slot.job || queue.length === 0) continue;
+      if (slot.job || slot.dead || queue.length === 0) continue;
       const job = queue.shift()!;
       slot.job = job;
       const request = { ...job.request };
@@ -104,10 +129,29 @@ export async function createNlpPool(size = availableParallelism()): Promise<NlpP
 
   slots = await Promise.all(Array.from({ length: size }, () => startSlot()));
 
-  function submit<T>(request: PoolRequest, model?: SerializedModel): Promise<T> {
+  function submit<T>(request: PoolRequest, model?: SerializedModel, control?: TaskControl): Promise<T> {
     if (closed) return Promise.reject(new Error('NLP pool is closed'));
+    const signal = control?.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise<T>((resolve, reject) => {
-      queue.push({ request, model, resolve: resolve as (v: unknown) => void, reject });
+      const onAbort = () => {
+        const queued = queue.indexOf(job);
+        if (queued >= 0) queue.splice(queued, 1);
+        const slot = slots.find((s) => s.job === job);
+        if (slot) {
+          slot.job = undefined;
+          slot.dead = true;
+          void slot.worker.terminate();
+        }
+        reject(abortReason(signal!));
+      };
+      const settle = <V>(fn: (v: V) => void) => (v: V) => {
+        signal?.removeEventListener('abort', onAbort);
+        fn(v);
+      };
+      const job: Job = { request, model, control, resolve: settle(resolve as (v: unknown) => void), reject: settle(reject) };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      queue.push(job);
       dispatch();
     });
   }
@@ -120,9 +164,9 @@ export async function createNlpPool(size = availableParallelism()): Promise<NlpP
 
   return {
     size,
-    entities: (text, options) => submit({ kind: 'entities', text, options }),
-    embed: (text) => submit({ kind: 'embed', text }),
-    classify: (model, text) => submit({ kind: 'classify', text, modelId: idOf(model) }, model),
+    entities: (text, options, control) => submit({ kind: 'entities', text, options }, undefined, control),
+    embed: (text, control) => submit({ kind: 'embed', text }, undefined, control),
+    classify: (model, text, control) => submit({ kind: 'classify', text, modelId: idOf(model) }, model, control),
     analyse: (text, model, options) => submit({ kind: 'analyse', text, modelId: idOf(model), options }, model),
     async close() {
       closed = true;

@@ -21,6 +21,7 @@ export function audioRoutes(deps: { client: Client; db: Db; cfg: Config }): Rout
     const upload = await receiveAudioUpload(req, {
       dest: path.join(deps.cfg.dataDir, 'uploads', audioId),
       maxBytes: deps.cfg.audio.maxUploadBytes,
+      idleTimeoutMs: deps.cfg.audio.uploadIdleMs,
     });
     const jobId = audioJobId(audioId);
     try {

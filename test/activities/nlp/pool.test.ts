@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { analyseText } from '../../../src/activities/nlp/analyse';
 import { loadModel, trainModel } from '../../../src/activities/nlp/classifier';
 import { createNlpPool, type NlpPool } from '../../../src/activities/nlp/pool';
+import { longProse } from '../../support/long-text';
 
 const text = readFileSync(new URL('../../fixtures/nlp/business-text.txt', import.meta.url), 'utf8');
 const model = trainModel(
@@ -81,4 +82,31 @@ test('the caller event loop stays responsive while the threads work', async () =
   const inProcess = await worstLoopDelay(() => analyseText(text, loadModel(model)));
   const pooled = await worstLoopDelay(() => Promise.all(Array.from({ length: 6 }, () => pool.analyse(text, model))));
   assert.ok(pooled < inProcess / 2, `event loop blocked ${pooled.toFixed(0)} ms with the pool, ${inProcess.toFixed(0)} ms without`);
+});
+
+test('an aborted task stops: a running one has its thread replaced, and the pool keeps serving', async () => {
+  const single = await createNlpPool(1);
+  try {
+    const text = longProse(200_000);
+    const abort = new AbortController();
+    let windows = 0;
+    const running = single.entities(text, {}, { signal: abort.signal, onProgress: (p) => ((windows = p.total), abort.abort(new Error('timed out'))) });
+    await assert.rejects(running, /timed out/);
+    assert.ok(windows > 10, 'the long text was cut into windows');
+    // The replacement thread answers; then nothing runs on: the process is idle.
+    assert.equal((await single.embed('still working')).length, 512);
+    const before = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 1_000));
+    const used = process.cpuUsage(before);
+    assert.ok(used.user + used.system < 500_000, `the aborted work ran on: ${used.user + used.system} µs of CPU in 1 s`);
+
+    const queued = new AbortController();
+    const first = single.entities(text.slice(0, 20_000));
+    const second = single.entities(text, {}, { signal: queued.signal });
+    queued.abort(new Error('cancelled while queued'));
+    await assert.rejects(second, /cancelled while queued/);
+    assert.ok((await first).length > 0);
+  } finally {
+    await single.close();
+  }
 });
