@@ -150,6 +150,7 @@ async function startRedis(): Promise<{ port: number; pid: number }> {
     redis.kill('SIGTERM');
   });
   const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+  probe.on('error', () => undefined); // refused until the server listens; connect() rejects as well
   for (let i = 0; ; i++) {
     try {
       await probe.connect();
