@@ -74,6 +74,8 @@ export interface WorkerProcess {
   whileAlive<T>(work: Promise<T>): Promise<T>;
   /** From now on every line the worker prints passes through, not only its log lines: past start-up, any is news. */
   showAllOutput(): void;
+  /** SIGKILL, as a crash would; resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 export interface E2e {
@@ -89,6 +91,8 @@ export interface E2e {
   api(route: string, init?: RequestInit): Promise<Response>;
   /** CPU seconds so far by part of the system under test, for `cpuMeter`. */
   cpuParts(): Record<CpuPart, number>;
+  postgresPid?: number;
+  temporalPid: number;
 }
 
 export type CpuPart = 'worker main thread' | 'worker other threads' | 'Temporal server' | 'PostgreSQL' | 'bench (API, client)';
@@ -117,7 +121,7 @@ export async function startE2e(opts: { queues: QueueKind[]; env?: Record<string,
     API_PORT: '0',
     ...opts.env,
   });
-  const worker = spawnWorker(opts.queues);
+  const worker = spawnProcess('worker', ['src/workers/main.ts', '--queues', opts.queues.join(',')]);
   const rss = sampleRss(worker.pid);
 
   const { config } = await import('../src/config');
@@ -142,7 +146,7 @@ export async function startE2e(opts: { queues: QueueKind[]; env?: Record<string,
   if (!postmaster) console.warn(`PostgreSQL's postmaster on port ${pgPort} was not found: its CPU will count as other`);
   const cpuParts = () => {
     const table = processTable();
-    const tree = (root: number) => [root, ...descendants(root, table)].reduce((sum, pid) => sum + (table.get(pid)?.ticks ?? 0), 0);
+    const tree = (root: number) => treeTicks(root, table);
     // The main thread runs workflow tasks, activity code and DB calls; the other threads are mostly the NLP pool,
     // and the worker's child processes (engines, ffmpeg) count there too.
     const [workerMain, workerTree, temporalTree] = [threadTicks(worker.pid, worker.pid), tree(worker.pid), tree(temporal.process.pid!)];
@@ -155,14 +159,24 @@ export async function startE2e(opts: { queues: QueueKind[]; env?: Record<string,
     };
     return Object.fromEntries(Object.entries(ticks).map(([part, t]) => [part, t / TICKS_PER_SEC])) as Record<CpuPart, number>;
   };
-  return { baseUrl, apiKey, cfg, db, client, worker, rss, api, cpuParts };
+  return { baseUrl, apiKey, cfg, db, client, worker, rss, api, cpuParts, postgresPid: postmaster, temporalPid: temporal.process.pid! };
 }
 
-function spawnWorker(queues: QueueKind[]): WorkerProcess {
+/** CPU seconds a process and its descendants used so far (ended descendants count through the parent's cutime). */
+export function cpuSecOfTree(root: number): number {
+  return treeTicks(root, processTable()) / TICKS_PER_SEC;
+}
+
+function treeTicks(root: number, table: ProcessTable): number {
+  return [root, ...descendants(root, table)].reduce((sum, pid) => sum + (table.get(pid)?.ticks ?? 0), 0);
+}
+
+/** A project script (`node --import tsx <args>`) as a child of the benchmark, stopped at clean-up. */
+export function spawnProcess(name: string, args: string[], env: NodeJS.ProcessEnv = process.env): WorkerProcess {
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/workers/main.ts', '--queues', queues.join(',')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: PROJECT_ROOT,
-    env: process.env,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   onCleanUp(() => stopChild(child));
@@ -171,16 +185,21 @@ function spawnWorker(queues: QueueKind[]): WorkerProcess {
   let allOutput = false;
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {
-      if (allOutput || line.startsWith('{')) console.error(`[worker] ${line}`);
+      if (allOutput || line.startsWith('{')) console.error(`[${name}] ${line}`);
       tail.push(line);
       if (tail.length > 40) tail.shift();
     });
   }
   const died = new Promise<never>((_, reject) =>
-    child.once('exit', (code, signal) => reject(new Error(`the worker exited early (code ${code}, signal ${signal}); its last output:\n${tail.join('\n')}`))),
+    child.once('exit', (code, signal) => reject(new Error(`the ${name} exited early (code ${code}, signal ${signal}); its last output:\n${tail.join('\n')}`))),
   );
   died.catch(() => undefined); // only raced; the clean stop at the end is no failure
-  return { pid: child.pid!, spawnedAt, whileAlive: (work) => Promise.race([work, died]), showAllOutput: () => void (allOutput = true) };
+  const kill = () => {
+    const gone = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+    child.kill('SIGKILL');
+    return gone;
+  };
+  return { pid: child.pid!, spawnedAt, whileAlive: (work) => Promise.race([work, died]), showAllOutput: () => void (allOutput = true), kill };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

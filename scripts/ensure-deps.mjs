@@ -1,4 +1,4 @@
-// Runs before `npm start` and `npm test` (npm's pre-scripts): installs what the project needs and can
+// Runs before `npm start`, `npm test` and `npm run bench:peer` (npm's pre-scripts): installs what the project needs and can
 // install by itself. Plain Node with no dependencies, because node_modules may not exist yet.
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -22,6 +22,8 @@ const wanted = [
   { check: () => has('flite'), pkg: 'flite' },
   { check: () => has('python3'), pkg: 'python3' },
   { check: () => spawnSync('python3', ['-c', 'import venv, ensurepip'], { stdio: 'ignore' }).status === 0, pkg: 'python3-venv' },
+  // `npm run bench:peer` compares with BullMQ, which needs a real Redis.
+  ...(process.argv.includes('--bench') ? [{ check: () => has('redis-server'), pkg: 'redis-server' }] : []),
 ];
 const missing = wanted.filter((w) => !w.check()).map((w) => w.pkg);
 if (missing.length > 0) {
