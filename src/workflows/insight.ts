@@ -43,11 +43,11 @@ function cpuStageOptions(chars: number): ActivityOptions {
 }
 
 /**
- * Turns one text into structured knowledge. Each stage is its own retryable activity on the nlp queue;
- * entities, embedding and classification are independent and run side by side.
+ * Turns one text into structured knowledge. Every stage is a retryable activity on the nlp queue.
  *
- * The CPU stages are regular activities: they queue on the nlp task queue, take worker slots and can be
- * spread over many workers. The short database stages (store, normalise, relate, finish) run as local
+ * The CPU stages (entities, embedding, classification: independent of each other) are one regular activity,
+ * `analyseInsight`, which runs them side by side on the worker's thread pool: it queues on the nlp task
+ * queue, takes a worker slot, and insights spread over many workers. The short database stages (store, normalise, relate, finish) run as local
  * activities in the worker that runs the workflow: same retries, but no round trip through the task queue,
  * which on these machines cost more than the stages themselves.
  */
@@ -72,19 +72,9 @@ export async function insightWorkflow(input: InsightWorkflowInput): Promise<JobO
       return { insightId, status: 'unsupported_language', language };
     }
 
-    const done = new Set<string>();
-    const finished = (stage: string) => <T>(value: T): T => {
-      done.add(stage);
-      report({ stage: `analyse: ${[...done].join(', ')} done`, percent: 25 + done.size * 20 });
-      return value;
-    };
     report({ stage: 'analyse', percent: 25 });
     const nlp = proxyActivities<NlpActivities>(cpuStageOptions(chars));
-    const [{ entities }, , { category, confidence }] = await Promise.all([
-      nlp.extractInsightEntities({ insightId }).then(finished('entities')),
-      nlp.embedInsight({ insightId }).then(finished('embedding')),
-      nlp.classifyInsight({ insightId }).then(finished('classification')),
-    ]);
+    const { entities, category, confidence } = await nlp.analyseInsight({ insightId });
 
     report({ stage: 'relate', percent: 90 });
     const { related } = await db.relateInsight({ insightId });

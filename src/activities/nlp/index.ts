@@ -1,2 +1,2 @@
-export { classifyInsight, embedInsight, extractInsightEntities, finishInsight, normaliseInsight, relateInsight } from './insight-stages';
+export { analyseInsight, classifyInsight, embedInsight, extractInsightEntities, finishInsight, normaliseInsight, relateInsight } from './insight-stages';
 export { setInsightStatus, storeInsight } from './store';
