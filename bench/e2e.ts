@@ -119,6 +119,8 @@ export async function startE2e(opts: { queues: QueueKind[]; env?: Record<string,
     LOG_FORMAT: 'json',
     DATA_DIR: dataDir,
     API_PORT: '0',
+    // The SDK's Prometheus exporter would take the default port another running system may hold.
+    METRICS_PORT: '0',
     ...opts.env,
   });
   const worker = spawnProcess('worker', ['src/workers/main.ts', '--queues', opts.queues.join(',')]);
