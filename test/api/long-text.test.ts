@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { nlpPool } from '../../src/activities/nlp/compute';
 import { longProse } from '../support/long-text';
 import { startStack, waitFor, type TestStack } from '../support/stack';
 
@@ -32,4 +33,19 @@ it('a 200,000-character text completes, with entities from its whole length', as
   const { events } = await stack.client.workflow.getHandle(body.jobId).fetchHistory();
   const retried = events!.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
   assert.equal(retried.length, 0, 'no stage needed a second attempt');
+});
+
+it('cancelling a long job stops its CPU work: the pool threads running it are freed, not left to finish', async () => {
+  const { body } = await stack.call('POST', '/api/insights', { text: longProse(200_000) });
+  const pool = await nlpPool();
+  // In the middle of the analysis: entity windows on one thread, the embedding on the other.
+  await waitFor(async () => (pool.load().running === 2 ? true : undefined), 60_000, 'both pool threads busy with the job');
+  const cancel = await stack.call('POST', `/api/jobs/${body.jobId}/cancel`, { reason: 'test' });
+  assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
+  const cancelledAt = Date.now();
+  // Left running, the two stages need ~8 s of the threads; the cancel reaches them with the next heartbeat (≤ 1 s).
+  await waitFor(async () => (pool.load().running === 0 && pool.load().queued === 0 ? true : undefined), 5_000, 'the pool to be free');
+  console.log(`# pool free ${Date.now() - cancelledAt} ms after the cancel`);
+  const { body: job } = await stack.call('GET', `/api/jobs/${body.jobId}`);
+  assert.equal(job.status, 'cancelled');
 });

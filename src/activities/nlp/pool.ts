@@ -38,6 +38,8 @@ export interface NlpPool {
   embed(text: string, control?: TaskControl): Promise<number[]>;
   classify(model: SerializedModel, text: string, control?: TaskControl): Promise<Classification>;
   analyse(text: string, model: SerializedModel, options?: EntityOptions): Promise<Analysis>;
+  /** Tasks on a thread and tasks waiting for one: how a test sees cancelled work leave. */
+  load(): { running: number; queued: number };
   close(): Promise<void>;
 }
 
@@ -168,6 +170,7 @@ export async function createNlpPool(size = availableParallelism()): Promise<NlpP
     embed: (text, control) => submit({ kind: 'embed', text }, undefined, control),
     classify: (model, text, control) => submit({ kind: 'classify', text, modelId: idOf(model) }, model, control),
     analyse: (text, model, options) => submit({ kind: 'analyse', text, modelId: idOf(model), options }, model),
+    load: () => ({ running: slots.filter((s) => s.job).length, queued: queue.length }),
     async close() {
       closed = true;
       for (const job of queue.splice(0)) job.reject(new Error('NLP pool is closed'));
