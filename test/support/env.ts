@@ -16,3 +16,5 @@ Object.assign(process.env, {
 });
 // The SDK's Prometheus exporter would bind the same port in every test process; a test that wants it sets a port first.
 process.env.METRICS_PORT ??= '0';
+// The tests' webhook receivers listen on 127.0.0.1; a file that tests the address check turns it off first.
+process.env.WEBHOOK_ALLOW_PRIVATE ??= 'true';
