@@ -62,11 +62,11 @@ describe('a browser front end on another origin', () => {
     try {
       await page.goto(pageOrigin);
       const apiUrl = stack.baseUrl;
-      const started = await page.evaluate((api, key) => (window as any).start(api, key, 'Acme Corp opened an office in Paris on 3 March 2025.'), apiUrl, stack.apiKey);
+      const started = (await page.evaluate(`window.start(${JSON.stringify(apiUrl)}, ${JSON.stringify(stack.apiKey)}, 'Acme Corp opened an office in Paris on 3 March 2025.')`)) as { jobId: string; expiresAt: string };
       assert.match(started.jobId, /\S/);
       assert.ok(Date.parse(started.expiresAt) > Date.now());
-      await page.waitForFunction(() => (window as any).events.some((e: { type: string }) => e.type !== 'progress'), { timeout: 60_000 });
-      const events = (await page.evaluate(() => (window as any).events)) as { type: string; data: any }[];
+      await page.waitForFunction("window.events.some((e) => e.type !== 'progress')", { timeout: 60_000 });
+      const events = (await page.evaluate('window.events')) as { type: string; data: any }[];
       const progress = events.filter((e) => e.type === 'progress');
       assert.ok(progress.length >= 1, JSON.stringify(events));
       assert.ok(progress.some((e) => e.data.status === 'running'), 'seen while running');
@@ -83,7 +83,9 @@ describe('a browser front end on another origin', () => {
     const page = await browser.newPage();
     try {
       await page.goto(`${stack.baseUrl}/dashboard`);
-      const visible = () => page.evaluate(() => ({ content: !document.getElementById('content')!.hidden, login: !document.getElementById('login')!.hidden, text: document.body.innerText }));
+      // Strings, not functions: this file is type-checked without the DOM library.
+      const visible = async () =>
+        (await page.evaluate("({ content: !document.getElementById('content').hidden, login: !document.getElementById('login').hidden, text: document.body.innerText })")) as { content: boolean; login: boolean; text: string };
       let state = await visible();
       assert.equal(state.content, false);
       assert.equal(state.login, true);
@@ -91,16 +93,16 @@ describe('a browser front end on another origin', () => {
 
       await page.type('#key', 'itk_not-a-key');
       await page.click('#save');
-      await page.waitForFunction(() => document.getElementById('login-error')!.textContent !== '');
+      await page.waitForFunction("document.getElementById('login-error').textContent !== ''");
       state = await visible();
       assert.equal(state.content, false);
       assert.match(state.text, /unknown or revoked key/);
 
-      await page.evaluate(() => ((document.getElementById('key') as HTMLInputElement).value = ''));
+      await page.evaluate("document.getElementById('key').value = ''");
       await page.type('#key', stack.apiKey);
       await page.click('#save');
-      await page.waitForFunction(() => !document.getElementById('content')!.hidden);
-      await page.waitForFunction(() => document.getElementById('jobs')!.children.length > 0, { timeout: 15_000 });
+      await page.waitForFunction("!document.getElementById('content').hidden");
+      await page.waitForFunction("document.getElementById('jobs').children.length > 0", { timeout: 15_000 });
       state = await visible();
       assert.equal(state.login, false);
     } finally {
