@@ -27,7 +27,13 @@ export async function receiveAudioUpload(req: Request, opts: { dest: string; max
     throw new HttpError(415, 'unsupported_media_type', 'send the recording as multipart/form-data with a "file" field');
   }
   await mkdir(path.dirname(opts.dest), { recursive: true });
-  const parser = busboy({ headers: req.headers, limits: { files: 1, fields: 10, fileSize: opts.maxBytes } });
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({ headers: req.headers, limits: { files: 1, fields: 10, fileSize: opts.maxBytes } });
+  } catch (err) {
+    // busboy checks the content-type synchronously: no boundary, or a boundary it cannot read.
+    throw fieldError(400, 'invalid_request', 'headers.content-type', `${(err as Error).message}; send multipart/form-data with its boundary`);
+  }
   const fields: Record<string, string> = {};
   let file: Promise<Omit<Upload, 'fields'>> | undefined;
 
