@@ -139,7 +139,7 @@ export async function startE2e(opts: { queues: QueueKind[]; env?: Record<string,
   const server = await listen({ client, db, cfg });
   onCleanUp(() => closeServer(server));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const { apiKey } = await createUser(db, 'bench');
+  const { apiKey } = await createUser(db, `bench-${Date.now()}`);
   const api = (route: string, init: RequestInit = {}) =>
     fetch(`${baseUrl}${route}`, { ...init, headers: { authorization: `Bearer ${apiKey}`, ...init.headers } });
   // PostgreSQL daemonises away from this process tree; its postmaster is known by its port.

@@ -14,7 +14,8 @@ if (!existsSync(stamp) || statSync(stamp).mtimeMs < statSync('package-lock.json'
 }
 
 // System packages from Debian: ffmpeg for audio, pocketsphinx for speech, flite for test speech,
-// python3 with venv for the project-local tools (Temporal CLI, test PostgreSQL, whisper).
+// python3 with venv for the project-local tools (Temporal CLI, test PostgreSQL, whisper), chromium for the
+// browser test of the live streams (driven by puppeteer-core, which downloads no browser of its own).
 const wanted = [
   { check: () => has('ffmpeg') && has('ffprobe'), pkg: 'ffmpeg' },
   { check: () => has('pocketsphinx_continuous'), pkg: 'pocketsphinx' },
@@ -22,6 +23,7 @@ const wanted = [
   { check: () => has('flite'), pkg: 'flite' },
   { check: () => has('python3'), pkg: 'python3' },
   { check: () => spawnSync('python3', ['-c', 'import venv, ensurepip'], { stdio: 'ignore' }).status === 0, pkg: 'python3-venv' },
+  { check: () => has('chromium'), pkg: 'chromium' },
   // `npm run bench:peer` compares with BullMQ, which needs a real Redis.
   ...(process.argv.includes('--bench') ? [{ check: () => has('redis-server'), pkg: 'redis-server' }] : []),
 ];

@@ -92,6 +92,15 @@ export const envSchema = z.object({
   TEMPORAL_UI_URL: z.url().optional().describe('where the dashboard links to the Temporal Web UI; unset = `http://localhost:<TEMPORAL_UI_PORT>`'),
   RATE_LIMIT_JOBS_PER_MINUTE: z.coerce.number().positive().default(120).describe('jobs one user may start per minute (insights and audio together), per API process'),
   RATE_LIMIT_BURST: positiveInt.default(20).describe('jobs one user may start at once before the per-minute rate applies'),
+  RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().positive().default(600).describe('other requests one user may make per minute, per API process: every POST, PUT and DELETE and every search (`GET /api/insights?q=`); a bucket of its own, beside the job bucket'),
+  RATE_LIMIT_REQUESTS_BURST: positiveInt.default(100).describe('such requests one user may make at once before the per-minute rate applies'),
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false).describe('let webhooks target loopback, private, link-local and other non-public addresses (for receivers on an internal network; the tests turn it on)'),
+  WEBHOOK_ALLOWED_HOSTS: z.string().default('').describe('comma-separated host names or IP addresses that webhooks may target whatever they resolve to (chosen internal receivers)'),
+  WEBHOOKS_PER_USER: positiveInt.default(20).describe('active webhooks one user may have'),
+  STREAM_TOKEN_SECRET: z.string().min(32, 'at least 32 characters').optional().describe('key that signs stream tokens (`POST /api/stream-tokens`); unset = one generated once and kept in the database, shared by every API process on it'),
+  STREAM_TOKEN_TTL_SECONDS: positiveInt.max(86_400).default(600).describe('how long a stream token is valid'),
+  CORS_ORIGINS: z.string().default('').describe('comma-separated origins (`https://app.example.com`) that browsers may call `/api` from; empty = no CORS headers'),
+  METRICS_TOKEN: z.string().min(1).optional().describe('when set, `/metrics` asks for `Authorization: Bearer <token>`; unset = open'),
   ADAPTIVE_PRIORITY_RUNNING_JOBS: z.coerce.number().int().min(0).default(20).describe('a user with more running jobs gets new jobs one priority step lower (`0` = off)'),
   ALERT_BACKLOG_AGE_SECONDS: z.coerce.number().positive().default(300).describe('`bottleneck` alert when the oldest task of a task queue has waited longer'),
   ALERT_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.2).describe('`failure_rate` alert when more than this share of a job kind\'s closed jobs failed in the window'),
@@ -177,6 +186,17 @@ export interface Config {
     burst: number;
     /** A user with more running jobs than this gets their new jobs one priority step lower; 0 turns it off. */
     adaptiveRunningJobs: number;
+    /** Token bucket per user over every other POST, PUT and DELETE and over search: higher than the job bucket. */
+    requestsPerMinute: number;
+    requestsBurst: number;
+  };
+  security: {
+    webhooks: { allowPrivate: boolean; allowedHosts: string[]; perUser: number };
+    /** Unset: a secret generated once and kept in the database (src/api/stream-tokens.ts). */
+    streamTokenSecret?: string;
+    streamTokenTtlSec: number;
+    corsOrigins: string[];
+    metricsToken?: string;
   };
 }
 
@@ -268,8 +288,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       jobsPerMinute: e.RATE_LIMIT_JOBS_PER_MINUTE,
       burst: e.RATE_LIMIT_BURST,
       adaptiveRunningJobs: e.ADAPTIVE_PRIORITY_RUNNING_JOBS,
+      requestsPerMinute: e.RATE_LIMIT_REQUESTS_PER_MINUTE,
+      requestsBurst: e.RATE_LIMIT_REQUESTS_BURST,
+    },
+    security: {
+      webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, allowedHosts: list(e.WEBHOOK_ALLOWED_HOSTS).map((h) => h.toLowerCase()), perUser: e.WEBHOOKS_PER_USER },
+      streamTokenSecret: e.STREAM_TOKEN_SECRET,
+      streamTokenTtlSec: e.STREAM_TOKEN_TTL_SECONDS,
+      corsOrigins: list(e.CORS_ORIGINS),
+      metricsToken: e.METRICS_TOKEN,
     },
   };
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 let cached: Config | undefined;

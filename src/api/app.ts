@@ -1,14 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import express from 'express';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import cors from 'cors';
+import express, { type RequestHandler } from 'express';
+import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { logger } from '../logging';
 import { metricsHandler, observeRequest, trackRoute } from '../monitoring/app-metrics';
-import { requireUser } from './auth';
+import { acceptStreamToken, requireAdmin, requireUser } from './auth';
 import { dashboardPage } from './dashboard';
-import { errorHandler, unknownRoute } from './errors';
-import { jobRateLimit } from './rate-limit';
+import { errorHandler, HttpError, parse, unknownRoute } from './errors';
+import { rateLimit } from './rate-limit';
+import { adminUserRoutes } from './routes/admin-users';
 import { alertRoutes } from './routes/alerts';
 import { audioRoutes } from './routes/audio';
 import { eventRoutes } from './routes/events';
@@ -20,6 +23,7 @@ import { scheduleRoutes } from './routes/schedules';
 import { trainingRoutes } from './routes/training';
 import { webhookRoutes } from './routes/webhooks';
 import { requireUtf8 } from './utf8';
+import { issueStreamToken, streamTokenSecret } from './stream-tokens';
 
 export interface ApiDeps {
   client: Client;
@@ -35,6 +39,41 @@ async function readiness(deps: ApiDeps): Promise<string[]> {
   await deps.db.query('SELECT 1').catch(() => down.push('database'));
   return down;
 }
+
+/** METRICS_TOKEN set: /metrics asks for it as a Bearer token (compared in constant time). */
+function metricsAuth(token: string | undefined): RequestHandler {
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return (req, _res, next) => {
+    if (token === undefined) return next();
+    const given = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
+    if (given !== undefined && timingSafeEqual(digest(given), digest(token))) return next();
+    next(new HttpError(401, 'unauthorized', 'missing or wrong Authorization: Bearer <METRICS_TOKEN> header'));
+  };
+}
+
+/**
+ * CORS for the browser front ends of CORS_ORIGINS, preflight included. A request from any other origin gets
+ * no CORS header at all (the browser then keeps the answer from the page). Keys travel in the Authorization
+ * header, never in cookies, so credentials stay off.
+ */
+function corsFor(origins: string[]): RequestHandler {
+  const allowed = new Set(origins);
+  const handler = cors({
+    origin: true,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'last-event-id', 'x-request-id'],
+    exposedHeaders: ['location', 'retry-after', 'x-request-id'],
+    maxAge: 600,
+  });
+  return (req, res, next) => {
+    res.vary('Origin');
+    const origin = req.header('origin');
+    if (origin !== undefined && allowed.has(origin)) return handler(req, res, next);
+    next();
+  };
+}
+
+const streamTokenBody = z.object({}).strict().optional();
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -66,16 +105,41 @@ export function createApp(deps: ApiDeps): express.Express {
       });
   });
 
-  // Unauthenticated like /healthz, for Prometheus and the browser: keep the port internal.
-  app.get('/metrics', metricsHandler(deps));
+  app.get('/metrics', metricsAuth(deps.cfg.security.metricsToken), metricsHandler(deps));
+  // The page holds no data: it asks for a key and calls the API with it.
   app.get('/dashboard', dashboardPage);
 
+  const { limits, security } = deps.cfg;
   const api = express.Router();
+  if (security.corsOrigins.length > 0) api.use(corsFor(security.corsOrigins));
   api.use(express.json({ limit: deps.cfg.api.bodyLimit, verify: requireUtf8 }));
+  let secret: Promise<Buffer> | undefined;
+  const tokenSecret = () => {
+    secret ??= streamTokenSecret(deps.db, security.streamTokenSecret).catch((err: unknown) => {
+      secret = undefined;
+      throw err;
+    });
+    return secret;
+  };
+  // Only the two streams take a token in the URL: EventSource cannot send headers; every other route can.
+  api.get(['/jobs/:jobId/events', '/events/stream'], acceptStreamToken(deps.db, tokenSecret));
   api.use(requireUser(deps.db));
-  const jobLimit = jobRateLimit({ perMinute: deps.cfg.limits.jobsPerMinute, burst: deps.cfg.limits.burst });
+  const requestLimit = rateLimit({ perMinute: limits.requestsPerMinute, burst: limits.requestsBurst, what: 'requests' });
+  api.use((req, res, next) => {
+    const search = req.method === 'GET' && req.path === '/insights' && req.query.q !== undefined;
+    if (search || !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return requestLimit(req, res, next);
+    next();
+  });
+  const jobLimit = rateLimit({ perMinute: limits.jobsPerMinute, burst: limits.burst, what: 'jobs' });
   api.post('/insights', jobLimit);
   api.post('/audio', jobLimit);
+  api.post('/stream-tokens', async (req, res) => {
+    parse(streamTokenBody, req.body, 'body');
+    const exp = Date.now() + security.streamTokenTtlSec * 1000;
+    const token = issueStreamToken(await tokenSecret(), { userId: req.userId, keyId: req.keyId, exp });
+    res.status(201).json({ token, expiresAt: new Date(exp).toISOString() });
+  });
+  api.use('/admin', requireAdmin(deps.db), adminUserRoutes(deps));
   api.use('/insights', insightRoutes(deps));
   api.use('/jobs', jobRoutes(deps));
   api.use('/audio', audioRoutes(deps));

@@ -7,12 +7,13 @@ interface Bucket {
 }
 
 /**
- * Per-user token bucket over the job-creating routes: `burst` jobs at once, refilled at `perMinute`.
+ * Per-user token bucket: `burst` requests at once, refilled at `perMinute`. Two are in use: one over the
+ * job-creating routes, and a separate, higher one over every other POST, PUT and DELETE and over search.
  * Held in this API process's memory: with N API processes a user may start up to N times as many, which
  * is acceptable for a guard against runaway clients (Temporal itself is not the bottleneck at that rate).
  * A refused request answers 429 with Retry-After, before anything is read or started.
  */
-export function jobRateLimit(opts: { perMinute: number; burst: number; now?: () => number }): RequestHandler {
+export function rateLimit(opts: { perMinute: number; burst: number; what: string; now?: () => number }): RequestHandler {
   const now = opts.now ?? Date.now;
   const perMs = opts.perMinute / 60_000;
   const buckets = new Map<string, Bucket>();
@@ -36,7 +37,7 @@ export function jobRateLimit(opts: { perMinute: number; burst: number; now?: () 
     const retryAfterSec = Math.ceil((1 - bucket.tokens) / perMs / 1000);
     res.setHeader('Retry-After', String(retryAfterSec));
     next(
-      new HttpError(429, 'rate_limited', `too many jobs: at most ${opts.perMinute} per minute (bursts of ${opts.burst}); retry in ${retryAfterSec} s`, {
+      new HttpError(429, 'rate_limited', `too many ${opts.what}: at most ${opts.perMinute} per minute (bursts of ${opts.burst}); retry in ${retryAfterSec} s`, {
         limitPerMinute: opts.perMinute,
         burst: opts.burst,
         retryAfterSeconds: retryAfterSec,

@@ -3,7 +3,12 @@ import { createApp, type ApiDeps } from './app';
 
 export function listen(deps: ApiDeps): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createApp(deps).listen(deps.cfg.api.port, () => resolve(server));
+    // Express 5 calls this back on a listen error as well.
+    const server = createApp(deps).listen(deps.cfg.api.port, (err?: Error) => (err ? reject(err) : resolve(server)));
+    // Longer than the usual client and proxy idle timeouts (60 s): the server must not close a kept-alive
+    // connection just as a client reuses it (ECONNRESET). Headers may take a moment longer than that.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     server.once('error', reject);
   });
 }

@@ -14,14 +14,27 @@ export interface Webhook {
   createdAt: Date;
 }
 
-/** Registers a webhook; its signing secret is returned here only. */
-export async function createWebhook(db: Db, userId: string, input: { url: string; events: EventType[] }): Promise<Webhook & { secret: string }> {
+/**
+ * Registers a webhook; its signing secret is returned here only. Undefined when the user already has `limit`
+ * active webhooks. The user's row is locked for the count, so two registrations at once cannot both pass it.
+ */
+export async function createWebhook(
+  db: Db,
+  userId: string,
+  input: { url: string; events: EventType[] },
+  limit: number,
+): Promise<(Webhook & { secret: string }) | undefined> {
   const secret = `whsec_${randomBytes(32).toString('base64url')}`;
-  const [webhook] = await db.query<Webhook>(
-    `INSERT INTO webhooks (id, user_id, url, events, secret) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-    [randomUUID(), userId, input.url, input.events, secret],
-  );
-  return { ...webhook, secret };
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
+    const [{ count }] = await tx.query<{ count: number }>('SELECT count(*)::int AS count FROM webhooks WHERE user_id = $1 AND deleted_at IS NULL', [userId]);
+    if (count >= limit) return undefined;
+    const [webhook] = await tx.query<Webhook>(
+      `INSERT INTO webhooks (id, user_id, url, events, secret) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+      [randomUUID(), userId, input.url, input.events, secret],
+    );
+    return { ...webhook, secret };
+  });
 }
 
 export function listWebhooks(db: Db, userId: string): Promise<Webhook[]> {

@@ -144,7 +144,7 @@ describe('webhook delivery', () => {
     const row = await deliveryRow(webhook.id, ['delivered']);
     assert.equal(row.attempts, 3);
     assert.equal(row.http_status, 200);
-    assert.match(row.last_error ?? '', /^HTTP 500: receiver says no/);
+    assert.equal(row.last_error, 'HTTP 500', 'the status only, never the receiver\'s body');
     await receiver.close();
   });
 

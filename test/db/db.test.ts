@@ -37,7 +37,7 @@ for (const [mode, open] of modes) {
       const db = await open();
       try {
         const { userId, apiKey } = await createUser(db, 'alice');
-        assert.equal(await userForApiKey(db, apiKey), userId);
+        assert.equal((await userForApiKey(db, apiKey))?.userId, userId);
         assert.equal(await userForApiKey(db, `${apiKey}x`), undefined);
         const stored = await db.query<{ key_hash: string }>('SELECT key_hash FROM api_keys WHERE user_id = $1', [userId]);
         assert.notEqual(stored[0].key_hash, apiKey);

@@ -16,6 +16,8 @@ Object.assign(process.env, {
 });
 // The SDK's Prometheus exporter would bind the same port in every test process; a test that wants it sets a port first.
 process.env.METRICS_PORT ??= '0';
+// The tests' webhook receivers listen on 127.0.0.1; a file that tests the address check turns it off first.
+process.env.WEBHOOK_ALLOW_PRIVATE ??= 'true';
 
 /**
  * An unhandled rejection in a test process (the API and workers run inside it) is a bug even when it

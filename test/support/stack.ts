@@ -1,4 +1,5 @@
 import './env';
+import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
@@ -14,9 +15,10 @@ export interface TestStack {
   baseUrl: string;
   apiKey: string;
   userId: string;
+  keyId: string;
   db: Db;
   client: Client;
-  newUser(): Promise<{ userId: string; apiKey: string }>;
+  newUser(): Promise<{ userId: string; apiKey: string; keyId: string }>;
   /** fetch against the API as the stack's user (or with another key), JSON in and out. */
   call(method: string, route: string, body?: unknown, apiKey?: string): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
@@ -38,7 +40,9 @@ export async function startStack(opts: { queues?: QueueKind[] } = {}): Promise<T
   const workersDone = runWorkers(workers, stopWorkers.signal);
   const server = await listen({ client, db, cfg });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const owner = await createUser(db, 'test-user');
+  // Names are unique, and the PostgreSQL-mode files share one database.
+  const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+  const owner = await createUser(db, uniqueName('test-user'));
 
   const call: TestStack['call'] = async (method, route, body, apiKey = owner.apiKey) => {
     const res = await fetch(`${baseUrl}${route}`, {
@@ -58,7 +62,7 @@ export async function startStack(opts: { queues?: QueueKind[] } = {}): Promise<T
     ...owner,
     db,
     client,
-    newUser: () => createUser(db, 'other-user'),
+    newUser: () => createUser(db, uniqueName('other-user')),
     call,
     async stop() {
       await closeServer(server);

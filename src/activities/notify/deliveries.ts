@@ -104,7 +104,7 @@ export async function deliverWebhook(input: { deliveryId: string }): Promise<{ s
     return { status: 'cancelled' };
   }
 
-  const { notify } = config();
+  const { notify, security } = config();
   const outcome = await postWebhook({
     url: row.url,
     secret: row.secret,
@@ -112,6 +112,7 @@ export async function deliverWebhook(input: { deliveryId: string }): Promise<{ s
     eventType: row.type,
     deliveryId: input.deliveryId,
     timeoutMs: notify.webhookTimeoutMs,
+    policy: security.webhooks,
   });
   if (outcome.delivered) {
     await recordAttempt(input.deliveryId, attempt, { status: 'delivered', httpStatus: outcome.httpStatus });

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Client } from '@temporalio/client';
+import { badStreamToken } from '../auth';
 import { notFound, parse } from '../errors';
 import { getJob, type JobView } from '../jobs';
 import { jobIdParams } from '../schemas';
@@ -17,7 +18,7 @@ export function jobEvents(deps: { client: Client }) {
   return async (req: Request, res: Response) => {
     const { jobId } = parse(jobIdParams, req.params, 'params');
     const first = await getJob(deps.client, jobId, req.userId);
-    if (!first) throw notFound(`job ${jobId}`);
+    if (!first) throw req.streamToken ? badStreamToken() : notFound(`job ${jobId}`);
 
     const stream = openEventStream(req, res);
 

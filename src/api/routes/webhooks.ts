@@ -1,15 +1,25 @@
 import { Router } from 'express';
+import type { Config } from '../../config';
 import type { Db } from '../../db';
-import { notFound, parse } from '../errors';
+import { urlRefusal } from '../../webhook-target';
+import { HttpError, notFound, parse } from '../errors';
 import { createWebhook, deleteWebhook, listDeliveries, listWebhooks } from '../webhook-queries';
 import { deliveriesQuery, webhookBody, webhookIdParams } from '../schemas';
 
-export function webhookRoutes(deps: { db: Db }): Router {
+export function webhookRoutes(deps: { db: Db; cfg: Config }): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
     const body = parse(webhookBody, req.body, 'body');
-    const webhook = await createWebhook(deps.db, req.userId, body);
+    const { webhooks: policy } = deps.cfg.security;
+    const refusal = await urlRefusal(body.url, policy);
+    if (refusal) {
+      throw new HttpError(400, 'invalid_request', `body.url: ${refusal}`, { fields: [{ field: 'body.url', message: refusal }] });
+    }
+    const webhook = await createWebhook(deps.db, req.userId, body, policy.perUser);
+    if (!webhook) {
+      throw new HttpError(409, 'webhook_limit', `at most ${policy.perUser} webhooks per user: delete one first`, { limit: policy.perUser });
+    }
     res.status(201).location(`/api/webhooks/${webhook.id}`).json(webhook);
   });
 
