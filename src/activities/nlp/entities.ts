@@ -2,6 +2,7 @@ import nlp from 'compromise';
 import datesPlugin from 'compromise-dates';
 import type { DateOptions, DatesMethods } from 'compromise-dates';
 import type { ItemEntity, ItemToken } from 'wink-nlp';
+import { ruleDateValue, ruleSpans, withoutTitles } from './entity-rules';
 import { its, wink } from './wink';
 
 nlp.plugin(datesPlugin);
@@ -37,7 +38,8 @@ export interface EntityOptions {
   referenceDate?: Date | string;
 }
 
-type Span = { type: EntityType; start: number; end: number };
+// strength: 0 for the general models' guesses, 1-2 for context rules (entity-rules.ts), which win an overlap.
+type Span = { type: EntityType; start: number; end: number; strength?: number };
 
 // compromise-dates reports clock times ("3:30 pm", "noon") as dates of today.
 const TIME_ONLY = /^(?:\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?|noon|midnight)$/i;
@@ -55,10 +57,10 @@ function splitDateTime(text: string, span: Span): Span[] {
   const parts: Span[] = [];
   let from = span.start;
   for (const sep of mention.matchAll(/\s+(?:at|and|to|through|until|–|-)\s+/g)) {
-    parts.push({ type: span.type, start: from, end: span.start + sep.index! });
+    parts.push({ ...span, start: from, end: span.start + sep.index! });
     from = span.start + sep.index! + sep[0].length;
   }
-  parts.push({ type: span.type, start: from, end: span.end });
+  parts.push({ ...span, start: from, end: span.end });
   return parts
     .map((p) => trimSpan(text, p))
     .filter((p): p is Span => p !== null)
@@ -67,18 +69,21 @@ function splitDateTime(text: string, span: Span): Span[] {
 
 export function extractEntities(text: string, options: EntityOptions = {}): Entity[] {
   const dateOptions: DateOptions = { today: isoDay(options.referenceDate ?? new Date()), timezone: 'UTC' };
-  const spans = [...compromiseSpans(text, dateOptions), ...winkSpans(text), ...patternSpans(text)]
+  const spans = [...compromiseSpans(text, dateOptions), ...winkSpans(text), ...patternSpans(text), ...ruleSpans(text)]
     .map((s) => trimSpan(text, s))
     .filter((s): s is Span => s !== null)
     .flatMap((s) => (s.type === 'date' || s.type === 'time' ? splitDateTime(text, s) : [s]))
+    .map((s) => (s.type === 'person' ? withoutTitles(text, s) : s))
+    .filter((s): s is Span => s !== null)
     .filter((s) => !NAME_TYPES.has(s.type) || isProperName(text.slice(s.start, s.end)));
+  const reference = new Date(isoDay(options.referenceDate ?? new Date()));
   const dates = new Map<string, string | null>();
   const entities: Entity[] = [];
-  for (const span of resolveOverlaps(spans)) {
+  for (const span of repeatNames(text, resolveOverlaps(spans))) {
     const mention = text.slice(span.start, span.end);
     let value: Entity['value'] | null;
     if (span.type === 'date') {
-      if (!dates.has(mention)) dates.set(mention, dateValue(mention, dateOptions));
+      if (!dates.has(mention)) dates.set(mention, ruleDateValue(mention, reference) ?? dateValue(mention, dateOptions));
       value = dates.get(mention)!;
     } else {
       value = normaliseValue(span.type, mention);
@@ -238,16 +243,61 @@ const PRIORITY: Record<EntityType, number> = {
   place: 1,
 };
 
-/** Pattern-like types beat names; within a tier the longer mention wins; exact duplicates collapse. */
+/**
+ * Pattern-like types beat names; within a tier a rule beats a model's guess, then the longer mention wins;
+ * exact duplicates collapse.
+ */
 function resolveOverlaps(spans: Span[]): Span[] {
   const ordered = [...spans].sort(
-    (a, b) => PRIORITY[b.type] - PRIORITY[a.type] || b.end - b.start - (a.end - a.start) || a.start - b.start,
+    (a, b) =>
+      PRIORITY[b.type] - PRIORITY[a.type] ||
+      (b.strength ?? 0) - (a.strength ?? 0) ||
+      b.end - b.start - (a.end - a.start) ||
+      a.start - b.start,
   );
   const kept: Span[] = [];
   for (const s of ordered) {
     if (!kept.some((k) => s.start < k.end && k.start < s.end)) kept.push(s);
   }
   return kept;
+}
+
+const NAME_SUFFIX = /^(?:Jr|Sr|II|III|IV|Inc|Corp|Co|Ltd)\.?$/;
+
+/**
+ * A name found once names the same thing elsewhere in the note: "Julian W. Barnard" ... "Barnard said". Every
+ * other occurrence of a found name, and of a person's surname, gets the same type; a weaker guess of another
+ * type for the same words ("Huff" as a place) takes the type the stronger mention has.
+ */
+function repeatNames(text: string, kept: Span[]): Span[] {
+  const known = new Map<string, { type: EntityType; strength: number }>();
+  const learn = (name: string, type: EntityType, strength: number) => {
+    const had = known.get(name);
+    if (!had || had.strength < strength) known.set(name, { type, strength });
+  };
+  for (const s of kept) {
+    if (!NAME_TYPES.has(s.type)) continue;
+    const mention = text.slice(s.start, s.end);
+    const strength = (s.strength ?? 0) + (/\s/.test(mention) ? 1 : 0);
+    learn(mention, s.type, strength);
+    const words = mention.split(/\s+/).filter((w) => !NAME_SUFFIX.test(w.replace(/,$/, '')));
+    // "Multnomah County" ... "Multnomah, as of Aug. 22".
+    if (s.type === 'place' && words.length === 2 && /^(?:County|City)$/.test(words[1]!)) learn(words[0]!, 'place', strength);
+    if (s.type === 'person' && words.length > 1 && /^\p{Lu}[\p{Ll}'’-]{2,}$/u.test(words.at(-1)!)) learn(words.at(-1)!, 'person', strength);
+  }
+  const spans = kept.map((s) => {
+    const had = NAME_TYPES.has(s.type) ? known.get(text.slice(s.start, s.end)) : undefined;
+    return had && had.type !== s.type && had.strength > (s.strength ?? 0) + 1 ? { ...s, type: had.type } : s;
+  });
+  for (const [name, { type }] of known) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const m of text.matchAll(new RegExp(String.raw`(?<![\p{L}\d])${escaped}(?![\p{L}\d])`, 'gu'))) {
+      const start = m.index!;
+      const end = start + name.length;
+      if (!spans.some((k) => start < k.end && k.start < end)) spans.push({ type, start, end, strength: 0 });
+    }
+  }
+  return spans;
 }
 
 function normaliseValue(type: EntityType, mention: string): Entity['value'] | null {
