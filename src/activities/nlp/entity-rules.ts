@@ -91,9 +91,9 @@ const NUMBER_WORD = String.raw`(?:\d+|a|an|one|two|three|four|five|six|seven|eig
 const DATES = [
   // "March 13, 2025", "Oct. 9", "October of 1955", "October, 1960", "April of 1959".
   // Case matters: "may" and "march" are verbs.
-  new RegExp(String.raw`\b${MONTH}(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+(?:of\s+)?${YEAR})?(?![\p{L}])`, 'gu'),
+  new RegExp(String.raw`\b(?:(?:last|next|this)\s+)?${MONTH}(?:\s+\d{1,2}(?:st|nd|rd|th)?(?!\d))?(?:,?\s+(?:of\s+)?${YEAR})?(?![\p{L}\d])`, 'gu'),
   // "13 March 2025", "15 April".
-  new RegExp(String.raw`\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?${MONTH}(?:,?\s+${YEAR})?(?![\p{L}])`, 'gu'),
+  new RegExp(String.raw`\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?${MONTH}(?:,?\s+${YEAR})?(?![\p{L}\d])`, 'gu'),
   new RegExp(String.raw`\b\d{4}-\d{2}-\d{2}\b`, 'g'),
   // A year after a preposition: "in 1947", "from 1951 through 1958".
   new RegExp(String.raw`(?<=\b(?:in|since|from|through|until|till|by|during|of|before|after|to|and|early|late|mid|year|Due in)\s)${YEAR}\b(?!\s*(?:people|times|men|women|units|shares|votes|miles|feet|words))`, 'g'),
@@ -101,7 +101,11 @@ const DATES = [
   new RegExp(String.raw`\b(?:next|last|this|coming|past)\s+(?:week|month|year|weekend|quarter|${WEEKDAY}|${MONTH})\b(?:\s+last\s+year)?`, 'giu'),
   new RegExp(String.raw`\b${NUMBER_WORD}\s+(?:days?|weeks?|months?|years?)\s+(?:ago|from now|later|hence)\b`, 'giu'),
   new RegExp(String.raw`\b(?:today|tomorrow|yesterday|the day after tomorrow|the day before yesterday)\b`, 'giu'),
-  new RegExp(String.raw`\b${WEEKDAY}\b`, 'gu'),
+  new RegExp(String.raw`\b(?:(?:next|last|this)\s+)?${WEEKDAY}\b`, 'gu'),
+  new RegExp(String.raw`\b(?:Q[1-4]|(?:the\s+)?(?:first|second|third|fourth)\s+quarter(?:\s+of)?),?\s+${YEAR}\b`, 'gu'),
+  new RegExp(String.raw`\b(?:the\s+)?end\s+of\s+${MONTH}(?:,?\s+${YEAR})?`, 'gu'),
+  new RegExp(String.raw`\b(?:early|mid-?|late)\s*${MONTH}`, 'gu'),
+  /\btonight\b/gi,
 ];
 
 /** Rule spans of people, organisations, places and dates. */
@@ -218,7 +222,34 @@ export function ruleDateValue(mention: string, reference: Date): string | null {
     if (unit === 'month') return iso(ry, rm + n, rd);
     return iso(ry + n, rm, rd);
   }
-  const day = { today: 0, tomorrow: 1, yesterday: -1, 'the day after tomorrow': 2, 'the day before yesterday': -2 }[s.toLowerCase()];
+  const day = { today: 0, tonight: 0, tomorrow: 1, yesterday: -1, 'the day after tomorrow': 2, 'the day before yesterday': -2 }[s.toLowerCase()];
   if (day !== undefined) return iso(ry, rm, rd + day);
+  // Weekdays as compromise-dates reads them: a bare one is the next on or after the reference day, "this
+  // Friday" is in the reference's week (Monday first), "next"/"last Friday" in the week after or before.
+  m = s.match(new RegExp(String.raw`^(?:(next|last|this|coming|past)\s+)?(${WEEKDAY})$`, 'i'));
+  if (m) {
+    const target = WEEKDAYS.indexOf(m[2]!.slice(0, 3).toLowerCase());
+    const today = (reference.getUTCDay() + 6) % 7;
+    if (!m[1]) return iso(ry, rm, rd + ((target - today + 7) % 7));
+    return iso(ry, rm, rd - today + target + 7 * WEEK_OFFSET[m[1].toLowerCase()]!);
+  }
+  // "Jan. 23", "last Nov. 1", "15 April": the reference's year unless "last"/"next" says otherwise.
+  const monthDay = s.match(new RegExp(String.raw`^(?:(last|next|this)\s+)?(${MONTH})\s+(\d{1,2})(?:st|nd|rd|th)?$`, 'i'));
+  const dayMonth = s.match(new RegExp(String.raw`^(?:(last|next|this)\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(${MONTH})$`, 'i'));
+  if (monthDay || dayMonth) {
+    const [which, month, dayOfMonth] = monthDay ? [monthDay[1], monthDay[2]!, monthDay[3]!] : [dayMonth![1], dayMonth![3]!, dayMonth![2]!];
+    return iso(yearWord(which?.toLowerCase()) ?? ry, monthIndex(month), Number(dayOfMonth));
+  }
+  // "October", "early March", "the end of March": the month's first day (its last for "end of").
+  m = s.match(new RegExp(String.raw`^(?:(early|mid|mid-|late)\s*)?(${MONTH})$`, 'i'));
+  if (m) return iso(ry, monthIndex(m[2]!), 1);
+  m = s.match(new RegExp(String.raw`^(?:the\s+)?end\s+of\s+(${MONTH})(?:,?\s+(${YEAR}))?$`, 'i'));
+  if (m) return iso(m[2] ? Number(m[2]) : ry, monthIndex(m[1]!) + 1, 0);
+  // "Q1 2025", "the first quarter of 2025".
+  m = s.match(new RegExp(String.raw`^(?:Q([1-4])|(?:the\s+)?(first|second|third|fourth)\s+quarter(?:\s+of)?),?\s+(${YEAR})$`, 'i'));
+  if (m) return iso(Number(m[3]), 3 * (m[1] ? Number(m[1]) - 1 : ORDINALS.indexOf(m[2]!.toLowerCase())), 1);
   return null;
 }
+
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const ORDINALS = ['first', 'second', 'third', 'fourth'];
