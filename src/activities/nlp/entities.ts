@@ -286,6 +286,19 @@ function repeatNames(text: string, kept: Span[]): Span[] {
     const had = NAME_TYPES.has(s.type) ? known.get(text.slice(s.start, s.end)) : undefined;
     return had && had.type !== s.type && had.strength > (s.strength ?? 0) + 1 ? { ...s, type: had.type } : s;
   });
+  // "London, Paris and Bonn": an unlabelled name listed with names of one type has that type.
+  const list = /(?:\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*)*)(?:,\s+\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*)*)*,?\s+(?:and|or)\s+\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*)*/gu;
+  for (const m of text.matchAll(list)) {
+    const items = [...m[0].matchAll(/\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*)*/gu)].map((x) => ({ start: m.index! + x.index!, end: m.index! + x.index! + x[0].length }));
+    const typed = items.map((it) => spans.find((k) => k.start === it.start && k.end === it.end)?.type);
+    const types = new Set(typed.filter(Boolean));
+    if (types.size !== 1 || typed.filter(Boolean).length < 2) continue;
+    const [type] = types as Set<EntityType>;
+    if (!NAME_TYPES.has(type)) continue;
+    items.forEach((it, i) => {
+      if (!typed[i] && !spans.some((k) => it.start < k.end && k.start < it.end)) spans.push({ type, ...it, strength: 0 });
+    });
+  }
   for (const [name, { type }] of known) {
     const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     for (const m of text.matchAll(new RegExp(String.raw`(?<![\p{L}\d])${escaped}(?![\p{L}\d])`, 'gu'))) {

@@ -44,7 +44,7 @@ const STREET = 'Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Place|Pl|pl|Drive
 const BUILDING = 'Hotel|Temple|Building|Theater|Theatre|Hall|Center|Centre|Stadium|Arena|Airport|Station|Park|Square|Bridge|Island|Church|Cathedral|Museum|Library|Auditorium|Tower|Plaza';
 // Words that end organisation names, after one to five capitalised words ("Uncas Mfg. Co.", "Multnomah Bank").
 const ORG_END =
-  'Inc|Corp|Corporation|Co|Company|Ltd|LLC|PLC|GmbH|AG|Mfg|Bros|Group|Holdings|Partners|Bank|Association|association|Society|University|College|Institute|Academy|Committee|Commission|Council|Board|Agency|Department|Bureau|Court|Hospital|Clinic|Party|Union|League|Federation|Foundation|Trust|Club|Church|School|Laboratories|Labs|Airlines|Railroad|Railway|Press|Times|Post|Tribune|News|Eagles|Giants|Yankees|Dodgers|Bears|Lions|Tigers|Cardinals|Pirates|Braves|Cubs|Reds|Senators|Orioles|Phillies|Packers|Colts|Rams|Browns|Steelers|Redskins|Cowboys|Celtics|Lakers|Knicks|Warriors';
+  'Inc|Corp|Corporation|Co|Company|Ltd|LLC|PLC|GmbH|AG|Mfg|Bros|Group|Holdings|Partners|Bank|Association|association|Society|University|College|Institute|Academy|Committee|Commission|Council|Board|Agency|Department|Bureau|Court|Hospital|Clinic|Party|Union|League|Federation|Foundation|Trust|Club|Church|School|Laboratories|Labs|Airlines|Railroad|Railway|Symphony|Orchestra|Philharmonic|Ballet|Opera|Choir|Press|Times|Post|Tribune|News|Eagles|Giants|Yankees|Dodgers|Bears|Lions|Tigers|Cardinals|Pirates|Braves|Cubs|Reds|Senators|Orioles|Phillies|Packers|Colts|Rams|Browns|Steelers|Redskins|Cowboys|Celtics|Lakers|Knicks|Warriors';
 const CONNECTOR = String.raw`(?:\s+(?:and|of|for|on|&)\s+|,?\s+)`;
 // "of" is left to ORG_OF: here it would swallow a person ("Sarah Connor of Acme Corp.").
 const ORG_SUFFIXED = new RegExp(
@@ -53,9 +53,14 @@ const ORG_SUFFIXED = new RegExp(
 );
 // "University of Maryland", "House of Delegates", "Democratic Party of Oregon", "House Committee on Revenue and Taxation".
 const ORG_HEAD =
-  'University|College|Department|Ministry|Office|Institute|Bank|House|Senate|Party|Board|Council|Commission|Committee|Court|School|Society|Association|Academy|Museum|Church|League|Bureau|Chamber|Federation|Order|Union|Republic';
+  'Orchestra|University|College|Department|Ministry|Office|Institute|Bank|House|Senate|Party|Board|Council|Commission|Committee|Court|School|Society|Association|Academy|Museum|Church|League|Bureau|Chamber|Federation|Order|Union|Republic';
 const ORG_OF = new RegExp(
   String.raw`\b(?:${CAP}\s+){0,3}(?:${ORG_HEAD})\s+(?:of|on|for)\s+(?:the\s+)?${CAP}(?:\s+(?:and\s+)?${CAP}){0,3}`,
+  'gu',
+);
+// Names that open with their kind, in English or not: "Orchestra Sinfonica Siciliana", "Banco Santander".
+const ORG_OPENED = new RegExp(
+  String.raw`\b(?:Orchestra|Orchestre|Orquesta|Banco|Banque|Universidad|Universit[éà]|Compagnie|Société|Deutsche)(?:\s+(?:de|di|del|des|du|la|le)?\s*${CAP})+`,
   'gu',
 );
 // One-word organisations known by what they do: "Acme signed", "according to Union", "shares of Union Oil".
@@ -68,7 +73,7 @@ const ORG_BY_CONTEXT = new RegExp(
   'gu',
 );
 const PLACES = [
-  new RegExp(String.raw`\b(?:${STATE_NAMES})\b`, 'gu'),
+  new RegExp(String.raw`\b(?:${STATE_NAMES})\b|(?<![\p{L}.])(?:U\.\s?S\.(?:\s?A\.)?|U\.\s?K\.|USA|UK|USSR|U\.S\.S\.R\.)(?![\p{L}])`, 'gu'),
   // "Summerdale, Ala.", "Austin, Texas": the city and the state.
   new RegExp(String.raw`\b(${CAP}(?:\s+${CAP})?),\s+(?:(?:${STATE_ABBREVIATIONS})\.|(?:${STATE_NAMES})\b)`, 'gu'),
   new RegExp(String.raw`(?<=,\s)(?:${STATE_ABBREVIATIONS})\.`, 'gu'),
@@ -131,6 +136,7 @@ export function ruleSpans(text: string): RuleSpan[] {
   for (const m of text.matchAll(INITIALLED_PERSON)) add('person', m, 0, 1);
   for (const m of text.matchAll(ORG_SUFFIXED)) add('organization', m);
   for (const m of text.matchAll(ORG_OF)) add('organization', m);
+  for (const m of text.matchAll(ORG_OPENED)) add('organization', m);
   for (const m of text.matchAll(ORG_BY_VERB)) add('organization', m, 1, 1);
   for (const m of text.matchAll(ORG_BY_CONTEXT)) add('organization', m, 1, 1);
   for (const [i, re] of PLACES.entries()) {
