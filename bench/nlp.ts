@@ -11,8 +11,10 @@ import { cpuMeter, eventMs, round, RSS_EVERY_MS, rssMb, runBenchmark, spreadMs, 
 import { fixtureText, loadStages, measureStages, poolThroughput, variant, warmPool, wordCount } from './nlp-stages';
 import { REAL_TEXT_SIZES, realTexts } from './real-texts';
 
-const SEQUENTIAL = 100;
-const BURST = 200;
+// `npm run bench:nlp -- --quick`: a tenth of the fixture runs (the real texts all the same), for a busy machine.
+const QUICK = process.argv.includes('--quick');
+const SEQUENTIAL = QUICK ? 10 : 100;
+const BURST = QUICK ? 20 : 200;
 const REAL_TEXTS_PER_SIZE = 8;
 const GOALS = { p95Ms: 1000, orchestrationRatio: 1.5, throughputRatio: 0.8, rssDrift: 0.15 };
 
@@ -102,7 +104,8 @@ async function stageMs(client: Client, jobId: string): Promise<Record<string, nu
 
 async function endToEnd() {
   // The per-user job rate limit guards against runaway clients; here one user is the load generator.
-  const e2e = await startE2e({ queues: ['nlp'], env: { RATE_LIMIT_JOBS_PER_MINUTE: '1000000', RATE_LIMIT_BURST: '100000' } });
+  // No SDK metrics exporter: its fixed default port may be taken by another worker on the machine.
+  const e2e = await startE2e({ queues: ['nlp'], env: { RATE_LIMIT_JOBS_PER_MINUTE: '1000000', RATE_LIMIT_BURST: '100000', METRICS_PORT: '0' } });
   const { worker, rss } = e2e;
   const phases = [{ phase: 'start-up', from: worker.spawnedAt }];
   const enter = (phase: string) => phases[phases.push({ phase, from: Date.now() }) - 1].from;
@@ -290,6 +293,7 @@ async function main() {
     machine: { cpus: os.cpus().length, availableParallelism: os.availableParallelism(), node: process.version },
     fixture: { file: 'test/fixtures/nlp/business-text.txt', words: wordCount(fixtureText) },
     completionMeasuredBy: 'WorkflowHandle.result() (long poll), from before the POST',
+    quick: QUICK,
     compute,
     endToEnd: e2e,
     ratios: { orchestration: round(orchestrationRatio, 3), throughput: round(throughputRatio, 3), rssDrift: round(rssDrift, 3) },
