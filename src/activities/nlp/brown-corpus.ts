@@ -127,3 +127,15 @@ export function brownChunks(wordsPerChunk = 250): BrownChunk[] {
   }
   return chunks;
 }
+
+/**
+ * `count` sentences of one document from sentence `first`, as plain text: the source of the labelled real-text
+ * entity sets. Currency signs and the corpus's doubled semicolons are tidied as a writer would type them.
+ */
+export function brownPassage(doc: string, first: number, count = 6): string {
+  const document = documents().find((d) => d.doc === doc);
+  if (!document) throw new Error(`no Brown Corpus document ${doc}`);
+  return detokenise(document.sentences.slice(first, first + count).flat())
+    .replace(/\$ (?=\d)/g, '$')
+    .replace(/;;/g, ';');
+}

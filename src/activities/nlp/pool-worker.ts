@@ -5,10 +5,11 @@ import { embed, loadEmbeddingModel } from './embeddings';
 import { warmKeywords } from './keywords';
 import type { PoolReply, PoolRequest } from './pool';
 import { extractEntitiesInWindows } from './windows';
+import { warmStages } from './warm';
 
 // Each thread holds its own models: loaded once here, reused for every task the thread runs.
 const models = new Map<number, LoadedModel>();
-const ready = Promise.all([loadEmbeddingModel(), warmKeywords()]);
+const ready = Promise.all([loadEmbeddingModel(), warmKeywords()]).then(warmStages);
 
 function modelFor(request: { modelId: number; model?: Parameters<typeof loadModel>[0] }): LoadedModel {
   if (request.model) {

@@ -57,6 +57,41 @@ test('dates resolve against the reference date, so results are deterministic', (
   assert.equal(b[0]?.value, '2025-06-13');
 });
 
+test('a date keeps its explicit year, whatever the reference date', () => {
+  const entities = extractEntities('The deal closed on March 13, 2025, and the audit is due by 15 April 2026.', {
+    referenceDate: '2026-12-02',
+  });
+  assert.deepEqual(
+    entities.filter((e) => e.type === 'date').map((e) => [e.text, e.value]),
+    [
+      ['March 13, 2025', '2025-03-13'],
+      ['15 April 2026', '2026-04-15'],
+    ],
+  );
+  assert.equal(find(extractEntities('He moved there in 1947.'), 'date', '1947').value, '1947-01-01');
+});
+
+test("relative dates resolve against the note's own date", () => {
+  const note = 'Next week we review what shipped last December, 3 days ago and yesterday; the rest is long ago.';
+  const at = (referenceDate: string) =>
+    extractEntities(note, { referenceDate }).filter((e) => e.type === 'date').map((e) => [e.text, e.value]);
+  // Wednesday 2 December 2026: next week starts Monday 7 December; last December is the one before.
+  assert.deepEqual(at('2026-12-02'), [
+    ['Next week', '2026-12-07'],
+    ['last December', '2025-12-01'],
+    ['3 days ago', '2026-11-29'],
+    ['yesterday', '2026-12-01'],
+  ]);
+  assert.deepEqual(at('2025-03-20'), [
+    ['Next week', '2025-03-24'],
+    ['last December', '2024-12-01'],
+    ['3 days ago', '2025-03-17'],
+    ['yesterday', '2025-03-19'],
+  ]);
+  // A bare "ago" names no date and must not throw.
+  assert.deepEqual(extractEntities('ago', { referenceDate: '2026-12-02' }), []);
+});
+
 test('years and ISO dates are not mistaken for phone numbers', () => {
   const entities = extractEntities('Targets for 2024 2025 were set on 2024-05-01; call 020 7946 0958.', {
     referenceDate: REFERENCE,

@@ -1,0 +1,4 @@
+import '../support/use-postgres';
+import { hybridSearchSuite } from '../support/hybrid-search';
+
+hybridSearchSuite('postgres');

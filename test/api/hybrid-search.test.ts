@@ -1,0 +1,3 @@
+import { hybridSearchSuite } from '../support/hybrid-search';
+
+hybridSearchSuite('embedded');
