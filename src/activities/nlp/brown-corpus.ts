@@ -127,3 +127,10 @@ export function brownChunks(wordsPerChunk = 250): BrownChunk[] {
   }
   return chunks;
 }
+
+/** Every sentence of the given documents as plain text, for benchmarks on real edited prose. */
+export function brownSentences(docs: (doc: string) => boolean): { doc: string; text: string }[] {
+  return documents()
+    .filter((d) => docs(d.doc))
+    .flatMap((d) => d.sentences.map((s) => ({ doc: d.doc, text: detokenise(s) })));
+}
