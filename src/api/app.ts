@@ -11,12 +11,15 @@ import { errorHandler, unknownRoute } from './errors';
 import { jobRateLimit } from './rate-limit';
 import { alertRoutes } from './routes/alerts';
 import { audioRoutes } from './routes/audio';
+import { entityRoutes } from './routes/entities';
 import { eventRoutes } from './routes/events';
 import { insightRoutes } from './routes/insights';
 import { jobRoutes } from './routes/jobs';
 import { modelRoutes } from './routes/models';
+import { recommendationRoutes } from './routes/recommendations';
 import { reportRoutes } from './routes/reports';
 import { scheduleRoutes } from './routes/schedules';
+import { statsRoutes } from './routes/stats';
 import { trainingRoutes } from './routes/training';
 import { webhookRoutes } from './routes/webhooks';
 
@@ -76,6 +79,9 @@ export function createApp(deps: ApiDeps): express.Express {
   api.post('/insights', jobLimit);
   api.post('/audio', jobLimit);
   api.use('/insights', insightRoutes(deps));
+  api.use('/insights', recommendationRoutes(deps));
+  api.use('/entities', entityRoutes(deps));
+  api.use('/stats', statsRoutes(deps));
   api.use('/jobs', jobRoutes(deps));
   api.use('/audio', audioRoutes(deps));
   api.use('/schedules', scheduleRoutes(deps));

@@ -1,4 +1,4 @@
-import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { NlpActivities } from '../activities';
 import { notifySubscribers } from './event-delivery';
 import { runJob, trackProgress, type JobOutcome } from './job';
@@ -67,11 +67,18 @@ export async function insightWorkflow(input: InsightWorkflowInput): Promise<JobO
       return value;
     };
     report({ stage: 'analyse', percent: 25 });
-    const [{ entities }, , { category, confidence }] = await Promise.all([
+    const [{ entities }, , classified] = await Promise.all([
       nlp.extractInsightEntities({ insightId }).then(finished('entities')),
       nlp.embedInsight({ insightId }).then(finished('embedding')),
       nlp.classifyInsight({ insightId }).then(finished('classification')),
     ]);
+    let { category, confidence } = classified;
+    // Workflows started before these stages existed replay without them.
+    if (patched('user-categories-and-entity-relations')) {
+      report({ stage: 'personalise', percent: 85 });
+      // The user's own categories need the embedding; relations need the entities.
+      [{ category, confidence }] = await Promise.all([db.personaliseCategory({ insightId }), db.extractInsightRelations({ insightId })]);
+    }
 
     report({ stage: 'relate', percent: 90 });
     const { related } = await db.relateInsight({ insightId });
