@@ -13,7 +13,7 @@ import {
 } from '../nlp/user-categories';
 import { isHeldOutLabel } from './dataset';
 
-interface LabelledExample {
+export interface LabelledExample {
   label: string;
   embedding: number[];
   /** What the shared model says, the answer whenever the user's model holds back. */
@@ -61,6 +61,48 @@ const accuracy = (examples: LabelledExample[], guess: (e: LabelledExample) => st
   examples.length ? examples.filter((e) => guess(e) === e.label).length / examples.length : 0;
 
 /**
+ * One user's nightly decision, from the user's labels split into train and held-out (see
+ * trainUserCategoryModels). Pure, so the rule can be tested on its own.
+ */
+export function decideUserModel(train: LabelledExample[], heldOut: LabelledExample[], current: { enabled: boolean; minSimilarity: number }) {
+  const centroids = centroidsOf(train);
+  const byThreshold = MIN_SIMILARITY_GRID.map((t) => ({ t, score: leaveOneOut(train, centroids, t) }));
+  const best = byThreshold.reduce((a, b) =>
+    b.score > a.score || (b.score === a.score && Math.abs(b.t - DEFAULT_MIN_SIMILARITY) < Math.abs(a.t - DEFAULT_MIN_SIMILARITY)) ? b : a,
+  );
+  const candidateAccuracy = accuracy(heldOut, (e) => predict(centroids, e, best.t));
+  const currentAccuracy = accuracy(heldOut, (e) => (current.enabled ? predict(centroids, e, current.minSimilarity) : e.starter));
+  const starterAccuracy = accuracy(heldOut, (e) => e.starter);
+  let promoted: boolean;
+  let enabled: boolean;
+  let reason: string;
+  if (heldOut.length === 0) {
+    promoted = false;
+    enabled = current.enabled;
+    reason = 'no held-out labels yet: the current setting stays';
+  } else {
+    promoted = candidateAccuracy >= currentAccuracy;
+    const chosen = promoted ? candidateAccuracy : currentAccuracy;
+    enabled = chosen >= starterAccuracy;
+    reason =
+      `held-out accuracy on ${heldOut.length} labels: candidate (threshold ${best.t}) ${candidateAccuracy.toFixed(3)}, ` +
+      `current ${currentAccuracy.toFixed(3)}, shared model alone ${starterAccuracy.toFixed(3)}`;
+  }
+  const minSimilarity = promoted ? best.t : current.minSimilarity;
+  const metrics = {
+    train: train.length,
+    heldOut: heldOut.length,
+    leaveOneOut: byThreshold,
+    candidate: { minSimilarity: best.t, accuracy: candidateAccuracy },
+    current: { ...current, accuracy: currentAccuracy },
+    starterAccuracy,
+    promoted,
+    reason,
+  };
+  return { enabled, minSimilarity, promoted, reason, metrics };
+}
+
+/**
  * The nightly retrain of every user's own category model. Per user: the threshold is chosen by leave-one-out
  * on the training labels; the candidate (training-label centroids with that threshold) and the user's current
  * setting (the same centroids with the current threshold, or the shared model alone when the user's model is
@@ -88,48 +130,14 @@ export async function trainUserCategoryModels(input: { runId: string }): Promise
       const example = { label: row.label, embedding: JSON.parse(row.embedding) as number[], starter: classify(starter, row.text).category };
       (isHeldOutLabel(row.insight_id) ? heldOut : train).push(example);
     }
-    const centroids = centroidsOf(train);
-    const byThreshold = MIN_SIMILARITY_GRID.map((t) => ({ t, score: leaveOneOut(train, centroids, t) }));
-    const best = byThreshold.reduce((a, b) =>
-      b.score > a.score || (b.score === a.score && Math.abs(b.t - DEFAULT_MIN_SIMILARITY) < Math.abs(a.t - DEFAULT_MIN_SIMILARITY)) ? b : a,
-    );
     const current = await userModelSetting(db, userId);
-    const candidateAccuracy = accuracy(heldOut, (e) => predict(centroids, e, best.t));
-    const currentAccuracy = accuracy(heldOut, (e) => (current.enabled ? predict(centroids, e, current.minSimilarity) : e.starter));
-    const starterAccuracy = accuracy(heldOut, (e) => e.starter);
-    let promoted: boolean;
-    let enabled: boolean;
-    let reason: string;
-    if (heldOut.length === 0) {
-      promoted = false;
-      enabled = current.enabled;
-      reason = 'no held-out labels yet: the current setting stays';
-    } else {
-      promoted = candidateAccuracy >= currentAccuracy;
-      const chosen = promoted ? candidateAccuracy : currentAccuracy;
-      enabled = chosen >= starterAccuracy;
-      reason =
-        `held-out accuracy on ${heldOut.length} labels: candidate (threshold ${best.t}) ${candidateAccuracy.toFixed(3)}, ` +
-        `current ${currentAccuracy.toFixed(3)}, shared model alone ${starterAccuracy.toFixed(3)}`;
-    }
-    const minSimilarity = promoted ? best.t : current.minSimilarity;
-    const metrics = {
-      labels: rows.length,
-      train: train.length,
-      heldOut: heldOut.length,
-      leaveOneOut: byThreshold,
-      candidate: { minSimilarity: best.t, accuracy: candidateAccuracy },
-      current: { ...current, accuracy: currentAccuracy },
-      starterAccuracy,
-      promoted,
-      reason,
-    };
+    const { enabled, minSimilarity, promoted, reason, metrics } = decideUserModel(train, heldOut, current);
     await db.query(
       `INSERT INTO user_category_models (user_id, enabled, min_similarity, metrics, run_id, evaluated_at)
        VALUES ($1, $2, $3, $4, $5, now())
        ON CONFLICT (user_id) DO UPDATE SET enabled = EXCLUDED.enabled, min_similarity = EXCLUDED.min_similarity,
          metrics = EXCLUDED.metrics, run_id = EXCLUDED.run_id, evaluated_at = EXCLUDED.evaluated_at`,
-      [userId, enabled, minSimilarity, JSON.stringify(metrics), input.runId],
+      [userId, enabled, minSimilarity, JSON.stringify({ labels: rows.length, ...metrics }), input.runId],
     );
     await rebuildCentroids(db, userId);
     decisions.push({ userId, labels: rows.length, heldOut: heldOut.length, promoted, enabled, minSimilarity, reason });
