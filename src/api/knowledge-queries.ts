@@ -99,10 +99,11 @@ export async function recommendInsights(db: Db, userId: string, insightId: strin
   if (!own.embedding) return { pending: true as const, recommendations: [] };
   const candidates = await db.query<{ id: string; title: string | null; category: string | null; created_at: Date; similarity: number }>(
     `(SELECT id, title, category, created_at, 1 - (embedding <=> $2::vector) AS similarity FROM insights
-       WHERE user_id = $1 AND id <> $3 AND embedding IS NOT NULL ORDER BY embedding <=> $2::vector LIMIT ${NEAREST})
+       WHERE user_id = $1 AND id <> $3 AND embedding IS NOT NULL AND vector_dims(embedding) = vector_dims($2::vector)
+       ORDER BY embedding <=> $2::vector LIMIT ${NEAREST})
      UNION
      (SELECT i.id, i.title, i.category, i.created_at, 1 - (i.embedding <=> $2::vector) FROM insights i
-       WHERE i.user_id = $1 AND i.id <> $3 AND i.embedding IS NOT NULL AND EXISTS (
+       WHERE i.user_id = $1 AND i.id <> $3 AND i.embedding IS NOT NULL AND vector_dims(i.embedding) = vector_dims($2::vector) AND EXISTS (
          SELECT 1 FROM insight_entities mine JOIN insight_entities theirs ON theirs.key = mine.key
          WHERE mine.insight_id = $3 AND theirs.insight_id = i.id)
        ORDER BY i.created_at DESC LIMIT ${SHARING})`,

@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import { getDb } from '../../db';
 import { classify, loadModel, type LoadedModel } from '../nlp/classifier';
 import { activeClassifier } from '../nlp/classifier-store';
+import { EMBEDDING_DIMENSIONS } from '../nlp/embeddings';
 import {
   classifyPersonal,
   DEFAULT_MIN_SIMILARITY,
@@ -115,14 +116,17 @@ export async function trainUserCategoryModels(input: { runId: string }): Promise
   const ctx = Context.current();
   const db = await getDb();
   const starter: LoadedModel = loadModel((await activeClassifier(db)).model);
-  const users = await db.query<{ user_id: string }>('SELECT DISTINCT user_id FROM insight_labels ORDER BY user_id');
+  // Users with labels, and users whose labels are all gone (their centroids are rebuilt to nothing).
+  const users = await db.query<{ user_id: string }>(
+    'SELECT user_id FROM insight_labels UNION SELECT user_id FROM user_category_centroids ORDER BY user_id',
+  );
   const decisions: UserModelDecision[] = [];
   for (const { user_id: userId } of users) {
     const rows = await db.query<{ insight_id: string; label: string; embedding: string; text: string }>(
       `SELECT l.insight_id, l.category AS label, i.embedding::text AS embedding, coalesce(i.normalised_text, i.text) AS text
        FROM insight_labels l JOIN insights i ON i.id = l.insight_id AND i.user_id = l.user_id
-       WHERE l.user_id = $1 AND i.embedding IS NOT NULL ORDER BY l.insight_id`,
-      [userId],
+       WHERE l.user_id = $1 AND i.embedding IS NOT NULL AND vector_dims(i.embedding) = $2 ORDER BY l.insight_id`,
+      [userId, EMBEDDING_DIMENSIONS],
     );
     const train: LabelledExample[] = [];
     const heldOut: LabelledExample[] = [];
