@@ -34,6 +34,8 @@ const MAX_SENTENCE_CHARS = 1_000;
 const ABBREVIATION = /(?:^|[\s(])(?:mr|mrs|ms|dr|prof|sen|rep|gov|gen|col|lt|sgt|st|jr|sr|inc|corp|co|ltd|vs|etc|no|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|[a-z])\.$/i;
 // Verbs that report speech or thought: "Maris said ... Williams" states nothing between the two.
 const REPORTING = new Set(['say', 'tell', 'think', 'believe', 'insist', 'add', 'explain', 'ask', 'reply', 'note']);
+// Words that open another clause: a name after one of them is not the verb's object.
+const CLAUSE_BREAK = new Set(['that', 'which', 'who', 'whom', 'whose', 'when', 'while', 'because', 'although', 'though', 'if', 'whether', 'where']);
 // Prepositions that carry a verb on to a further name: "met Bob in Berlin", "invited Stevenson to Cape Cod".
 const CARRYING_PREPOSITIONS = new Set(['in', 'at', 'to', 'from', 'with', 'for', 'into', 'on']);
 
@@ -88,7 +90,8 @@ const isWord = (t: Token) => t.pos !== 'PUNCT' && t.pos !== 'SYM' && t.pos !== '
 
 /**
  * The relations in the text between named mentions of one sentence. For each pair of neighbouring names,
- * the first main verb between them is the relation (`A was acquired by B` turns round to B / acquire / A);
+ * the main verb between them nearest the second is the relation (`A was acquired by B` turns round to
+ * B / acquire / A), unless a comma or a clause opener (that, which, when…) separates the verb from it;
  * a pair with no verb between but a preposition ("... with B") continues the previous pair's verb from its
  * subject. Pairs across a quotation or a reporting verb, or too far apart, give nothing.
  */
@@ -118,7 +121,9 @@ export function extractRelations(text: string, entities: readonly EntityMention[
       previous = undefined;
       if (entityKey(a) === entityKey(b) || gap.length > MAX_GAP_CHARS || between.filter(isWord).length > MAX_GAP_WORDS) continue;
       if (/["“”]/.test(gap)) continue;
-      const verbIndex = between.findIndex((t) => t.pos === 'VERB');
+      // The verb nearest the object: "resigned to work for B" relates by "work", "said he regretted B" by "regret".
+      let verbIndex = -1;
+      for (let k = between.length - 1; k >= 0; k--) if (between[k]!.pos === 'VERB') { verbIndex = k; break; }
       if (verbIndex < 0) {
         const words = between.filter(isWord);
         // "... Bob in Berlin": one preposition (perhaps with a determiner) carries the last verb on.
@@ -129,7 +134,11 @@ export function extractRelations(text: string, entities: readonly EntityMention[
         continue;
       }
       const verb = between[verbIndex]!;
-      if (REPORTING.has(verb.lemma)) continue;
+      const afterVerb = between.slice(verbIndex + 1);
+      // The object is in another clause than the verb ("pointed out that B", "perform the review, B").
+      if (afterVerb.some((t) => CLAUSE_BREAK.has(t.lemma) || t.value === ',' || t.value === '--')) continue;
+      // "told the Rotary Club" relates the two; "said ... B" does not.
+      if (REPORTING.has(verb.lemma) && afterVerb.filter(isWord).length > 1) continue;
       const passive = verbIndex > 0 && between[verbIndex - 1]!.lemma === 'be' && between[verbIndex + 1]?.lemma === 'by';
       const [subject, object] = passive ? [b, a] : [a, b];
       relations.push(relation(subject, verb, object, sentence));

@@ -55,3 +55,16 @@ test('linear in the text: a 200,000-character note is handled in one pass', () =
   assert.ok(relations.length >= Math.ceil(200_000 / sentence.length), `${relations.length} relations`);
   for (const r of relations.slice(0, 50)) assert.ok(r.sentence.end - r.sentence.start <= sentence.length);
 });
+
+test('the verb nearest the object relates, unless a comma or a clause opener separates them', () => {
+  const mention = (text: string, whole: string, type: 'person' | 'place' = 'person') => {
+    const start = whole.indexOf(text);
+    return { type, text, value: text, start, end: start + text.length };
+  };
+  const run = (text: string, names: string[]) =>
+    extractRelations(text, names.map((n) => mention(n, text))).map((r) => `${r.subject.text} / ${r.relation} / ${r.object.text}`);
+  assert.deepEqual(run('Maria Silva resigned on Tuesday to work for Tom Baker.', ['Maria Silva', 'Tom Baker']), ['Maria Silva / work / Tom Baker']);
+  assert.deepEqual(run('Maria Silva pointed out that Tom Baker had left.', ['Maria Silva', 'Tom Baker']), []);
+  assert.deepEqual(run('Maria Silva finished the review, Tom Baker said.', ['Maria Silva', 'Tom Baker']), []);
+  assert.deepEqual(run('Maria Silva told Tom Baker about the plan.', ['Maria Silva', 'Tom Baker']), ['Maria Silva / tell / Tom Baker']);
+});
