@@ -6,7 +6,7 @@ import { labelAndLearn } from '../activities/nlp/user-categories';
 // indistinguishable from a missing one.
 
 const SUMMARY_COLUMNS = `i.id, i.title, i.tags, i.status, i.job_id AS "jobId", i.language, i.category,
-  i.category_confidence AS "categoryConfidence", i.created_at AS "createdAt", i.processed_at AS "processedAt"`;
+  i.category_confidence AS "categoryConfidence", i.category_source AS "categorySource", i.created_at AS "createdAt", i.processed_at AS "processedAt"`;
 
 export async function getInsight(db: Db, userId: string, insightId: string) {
   const [insight] = await db.query(

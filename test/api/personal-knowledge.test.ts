@@ -38,6 +38,8 @@ describe('learning from each user', () => {
 
   describe('per-user categories', () => {
     let alice: { userId: string; apiKey: string };
+    // A bird note Alice wrote before she labelled anything: the nightly run re-categorises it.
+    let earlyNote: string;
     let bob: { userId: string; apiKey: string };
 
     before(async () => {
@@ -49,6 +51,9 @@ describe('learning from each user', () => {
       // Bob's bird note before anything: the shared starter model answers.
       const bobBefore = await submit({ text: birding.matching }, bob.apiKey);
       assert.notEqual(bobBefore.job.result.category, 'birding');
+      const early = await submit({ text: 'Two herons and a flock of geese flew low over the pond this evening.' }, alice.apiKey);
+      assert.notEqual(early.job.result.category, 'birding');
+      earlyNote = early.insightId;
 
       const labelMs: number[] = [];
       for (const text of birding.labelled) {
@@ -129,7 +134,11 @@ describe('learning from each user', () => {
       assert.equal(typeof stats.body.lastTrainingRun.labelsCompared, 'number');
       assert.ok(stats.body.lastTrainingRun.finishedAt);
       assert.equal(stats.body.personalModel.lastEvaluation.metrics.labels, aliceDecision.labels);
-      assert.ok(stats.body.categorisedBy.user >= 1);
+      assert.ok(aliceDecision.recategorised >= 1, JSON.stringify(aliceDecision));
+      const { body: early } = await stack.call('GET', `/api/insights/${earlyNote}`, undefined, alice.apiKey);
+      assert.equal(early.category, 'birding', 'older notes follow the retrained user model');
+      assert.equal(early.categorySource, 'user');
+      assert.ok(stats.body.categorisedBy.user >= 10, JSON.stringify(stats.body.categorisedBy));
       const bobStats = await stack.call('GET', '/api/stats', undefined, bob.apiKey);
       assert.ok(!bobStats.body.categories.some((c: { category: string }) => c.category === 'birding'), "another user's categories do not show");
       assert.equal(bobStats.body.personalModel.lastEvaluation, null);
