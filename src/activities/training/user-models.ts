@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import { getDb, type Db } from '../../db';
+import { getDb } from '../../db';
 import { classify, loadModel, type LoadedModel } from '../nlp/classifier';
 import { activeClassifier } from '../nlp/classifier-store';
 import { EMBEDDING_DIMENSIONS } from '../nlp/embeddings';
@@ -9,7 +9,6 @@ import {
   DEFAULT_MIN_SIMILARITY,
   MIN_SIMILARITY_GRID,
   rebuildCentroids,
-  userCentroids,
   userModelSetting,
   type Centroid,
 } from '../nlp/user-categories';
@@ -30,60 +29,6 @@ export interface UserModelDecision {
   enabled: boolean;
   minSimilarity: number;
   reason: string;
-  /** The user's insights whose category changed with the retrained model. */
-  recategorised: number;
-}
-
-const BATCH = 200;
-const NO_INSIGHT = '00000000-0000-0000-0000-000000000000';
-
-/**
- * Brings the categories of all the user's insights in line with the user's retrained model: notes it is
- * confident about get the user's category, notes it no longer claims go back to the shared model's. Notes
- * of other users are not touched.
- */
-async function recategorise(
-  db: Db,
-  userId: string,
-  starter: { id: number; model: LoadedModel },
-  setting: { enabled: boolean; minSimilarity: number },
-  heartbeat: () => void,
-): Promise<number> {
-  const centroids = setting.enabled ? await userCentroids(db, userId) : [];
-  let cursor = NO_INSIGHT;
-  let changed = 0;
-  for (;;) {
-    const batch = await db.query<{ id: string; embedding: string; text: string; category: string; source: string | null }>(
-      `SELECT id, embedding::text AS embedding, normalised_text AS text, category, category_source AS source FROM insights
-       WHERE user_id = $1 AND id > $2 AND embedding IS NOT NULL AND vector_dims(embedding) = $3
-         AND normalised_text IS NOT NULL AND category IS NOT NULL
-       ORDER BY id LIMIT ${BATCH}`,
-      [userId, cursor, EMBEDDING_DIMENSIONS],
-    );
-    if (batch.length === 0) return changed;
-    const updates: { id: string; category: string; confidence: number; source: 'user' | 'starter' }[] = [];
-    for (const row of batch) {
-      const decision = centroids.length > 0 ? classifyPersonal(centroids, JSON.parse(row.embedding) as number[], setting.minSimilarity) : undefined;
-      if (decision?.category) {
-        if (row.source !== 'user' || row.category !== decision.category) updates.push({ id: row.id, category: decision.category, confidence: decision.confidence, source: 'user' });
-      } else if (row.source === 'user') {
-        const { category, confidence } = classify(starter.model, row.text);
-        updates.push({ id: row.id, category, confidence, source: 'starter' });
-      }
-    }
-    if (updates.length > 0) {
-      await db.query(
-        `UPDATE insights i SET category = u->>'category', category_confidence = (u->>'confidence')::real, category_source = u->>'source',
-           classifier_model_id = CASE WHEN u->>'source' = 'starter' THEN $2 ELSE i.classifier_model_id END
-         FROM jsonb_array_elements($1::jsonb) AS u WHERE i.id = (u->>'id')::uuid`,
-        [JSON.stringify(updates), starter.id],
-      );
-    }
-    changed += updates.length;
-    cursor = batch.at(-1)!.id;
-    heartbeat();
-    await yieldToEventLoop();
-  }
 }
 
 function centroidsOf(examples: LabelledExample[]): Centroid[] {
@@ -165,14 +110,12 @@ export function decideUserModel(train: LabelledExample[], heldOut: LabelledExamp
  * off) are scored on the user's held-out labels (the same hash split as the shared model's training), and the
  * candidate is promoted only if not worse. The user's model stays on only while, on held-out labels, it does
  * no worse than the shared model alone. Then the user's centroids are rebuilt from all labels, which also
- * repairs anything the label-by-label updates missed, and the user's older insights are re-categorised with
- * them.
+ * repairs anything the label-by-label updates missed.
  */
 export async function trainUserCategoryModels(input: { runId: string }): Promise<{ users: number; promoted: number; enabled: number; decisions: UserModelDecision[] }> {
   const ctx = Context.current();
   const db = await getDb();
-  const active = await activeClassifier(db);
-  const starter: LoadedModel = loadModel(active.model);
+  const starter: LoadedModel = loadModel((await activeClassifier(db)).model);
   // Users with labels, and users whose labels are all gone (their centroids are rebuilt to nothing).
   const users = await db.query<{ user_id: string }>(
     'SELECT user_id FROM insight_labels UNION SELECT user_id FROM user_category_centroids ORDER BY user_id',
@@ -201,10 +144,7 @@ export async function trainUserCategoryModels(input: { runId: string }): Promise
       [userId, enabled, minSimilarity, JSON.stringify({ labels: rows.length, ...metrics }), input.runId],
     );
     await rebuildCentroids(db, userId);
-    const recategorised = await recategorise(db, userId, { id: active.id, model: starter }, { enabled, minSimilarity }, () =>
-      ctx.heartbeat({ users: decisions.length }),
-    );
-    decisions.push({ userId, labels: rows.length, heldOut: heldOut.length, promoted, enabled, minSimilarity, reason, recategorised });
+    decisions.push({ userId, labels: rows.length, heldOut: heldOut.length, promoted, enabled, minSimilarity, reason });
     ctx.heartbeat({ users: decisions.length });
     await yieldToEventLoop();
     ctx.cancellationSignal.throwIfAborted();
