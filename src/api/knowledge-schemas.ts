@@ -3,7 +3,8 @@ import { z } from 'zod';
 // Request schemas of the entity, recommendation and statistics routes (issue 12).
 
 export const entitySearchQuery = z.object({
-  q: z.string().trim().min(1, 'must not be empty').max(200).optional(),
+  // An empty search box (`?q=`) lists every entity, as no `q` does.
+  q: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(200, 'must be at most 200 characters').optional()),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 

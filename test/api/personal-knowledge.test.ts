@@ -199,6 +199,12 @@ describe('learning from each user', () => {
       const badKey = await stack.call('GET', '/api/entities/nocolon', undefined, carol.apiKey);
       assert.equal(badKey.status, 400);
       assert.equal(badKey.body.error.details.fields[0].field, 'params.key');
+      const all = await stack.call('GET', '/api/entities?q=', undefined, carol.apiKey);
+      assert.equal(all.status, 200);
+      assert.ok(all.body.entities.length >= 3, JSON.stringify(all.body));
+      const tooLong = await stack.call('GET', `/api/entities?q=${'x'.repeat(201)}`, undefined, carol.apiKey);
+      assert.equal(tooLong.status, 400);
+      assert.equal(tooLong.body.error.details.fields[0].field, 'query.q');
       const badLimit = await stack.call('GET', '/api/entities?limit=0', undefined, carol.apiKey);
       assert.equal(badLimit.status, 400);
       assert.equal(badLimit.body.error.details.fields[0].field, 'query.limit');
