@@ -1,11 +1,12 @@
 import type { Db } from '../db';
 import { embed } from '../activities/nlp/embeddings';
+import { labelAndLearn } from '../activities/nlp/user-categories';
 
 // Reads of insights for the API. Every query is scoped to the user, so another user's insight is
 // indistinguishable from a missing one.
 
 const SUMMARY_COLUMNS = `i.id, i.title, i.tags, i.status, i.job_id AS "jobId", i.language, i.category,
-  i.category_confidence AS "categoryConfidence", i.created_at AS "createdAt", i.processed_at AS "processedAt"`;
+  i.category_confidence AS "categoryConfidence", i.category_source AS "categorySource", i.created_at AS "createdAt", i.processed_at AS "processedAt"`;
 
 export async function getInsight(db: Db, userId: string, insightId: string) {
   const [insight] = await db.query(
@@ -105,14 +106,10 @@ export async function searchInsights(db: Db, userId: string, search: InsightSear
   );
 }
 
-/** Stores the user's category for an insight as training data; a second label replaces the first. */
+/**
+ * Stores the user's category for an insight (a second label replaces the first) and, in the same
+ * transaction, updates the user's own category model, so the user's next insight is classified with it.
+ */
 export async function labelInsight(db: Db, userId: string, insightId: string, category: string): Promise<boolean> {
-  const rows = await db.query(
-    `INSERT INTO insight_labels (insight_id, user_id, category)
-     SELECT id, user_id, $3 FROM insights WHERE id = $1 AND user_id = $2
-     ON CONFLICT (insight_id) DO UPDATE SET category = EXCLUDED.category, created_at = now()
-     RETURNING insight_id`,
-    [insightId, userId, category],
-  );
-  return rows.length > 0;
+  return labelAndLearn(db, userId, insightId, category);
 }

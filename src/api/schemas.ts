@@ -55,8 +55,19 @@ export const searchInsightsQuery = z.object({
   offset: decimalInt(0, 10_000).default(0),
 });
 
+// A user's own category names are theirs to choose ("birding", "música"): letters or digits first, then also
+// spaces and a little punctuation; never control characters.
 export const labelBody = z
-  .object({ category: z.string().trim().toLowerCase().regex(/^[a-z][a-z0-9 _-]{0,63}$/, 'a category name: letters, digits, spaces, _ or -') })
+  .object({
+    category: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .min(1, 'must not be empty')
+      .max(64, 'must be at most 64 characters')
+      .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'must not contain control characters')
+      .regex(/^[\p{L}\p{N}][\p{L}\p{N}\p{M} _&/.'-]*$/u, "a category name: letters or digits, then also spaces, _ & / . ' or -"),
+  })
   .strict();
 
 export const audioFields = z

@@ -1,4 +1,4 @@
-import { proxyActivities, proxyLocalActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { NlpActivities } from '../activities';
 import { notifySubscribers } from './event-delivery';
 import { runJob, trackProgress, type JobOutcome } from './job';
@@ -74,7 +74,27 @@ export async function insightWorkflow(input: InsightWorkflowInput): Promise<JobO
 
     report({ stage: 'analyse', percent: 25 });
     const nlp = proxyActivities<NlpActivities>(cpuStageOptions(chars));
-    const { entities, category, confidence } = await nlp.analyseInsight({ insightId });
+    let entities: number;
+    let category: string;
+    let confidence: number;
+    // Workflows started while the three stages were three activities replay as they ran.
+    if (patched('cpu-stages-in-one-activity')) {
+      ({ entities, category, confidence } = await nlp.analyseInsight({ insightId }));
+    } else {
+      const [found, , classified] = await Promise.all([
+        nlp.extractInsightEntities({ insightId }),
+        nlp.embedInsight({ insightId }),
+        nlp.classifyInsight({ insightId }),
+      ]);
+      ({ entities } = found);
+      ({ category, confidence } = classified);
+    }
+    // Workflows started before these stages existed replay without them.
+    if (patched('user-categories-and-entity-relations')) {
+      report({ stage: 'personalise', percent: 85 });
+      // The user's own categories need the embedding; relations need the entities.
+      [{ category, confidence }] = await Promise.all([db.personaliseCategory({ insightId }), db.extractInsightRelations({ insightId })]);
+    }
 
     report({ stage: 'relate', percent: 90 });
     const { related } = await db.relateInsight({ insightId });

@@ -1,7 +1,8 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { TrainingActivities } from '../activities';
 import type { SearchIndexResult } from '../activities/training/search-index';
 import type { TrainingStatistics } from '../activities/training/statistics';
+import type { UserModelDecision } from '../activities/training/user-models';
 import { runJob, trackProgress, type JobOutcome } from './job';
 import { queueFor } from './queues';
 import { DEFAULT_RETRY } from './retry';
@@ -26,11 +27,14 @@ export interface TrainingResult {
   searchIndex: SearchIndexResult;
   recommendationsRefreshed: number;
   statistics: TrainingStatistics;
+  /** Each user's own category model, retrained and evaluated on the user's held-out labels (absent in runs begun before it existed). */
+  userModels?: { users: number; promoted: number; enabled: number; decisions: UserModelDecision[] };
 }
 
 /**
  * Retrains the classifier on the starter data plus users' labels, promotes the candidate only if it scores
- * no worse on held-out data, and then brings derived data up to date: categories of the old model, the
+ * no worse on held-out data, retrains and evaluates each user's own category model the same way (promoted per user), and
+ * then brings derived data up to date: categories of the old model, the
  * vector search index, `related_to` edges of changed insights, and per-user statistics. Every step is an
  * activity on the training queue, whose worker runs one at a time, so a run never competes with itself.
  */
@@ -67,6 +71,11 @@ export async function trainingWorkflow(input: TrainingInput): Promise<JobOutcome
       report({ stage: 'reclassify', percent: 50, promoted: true });
       ({ reclassified } = await long.reclassifyInsights({ modelId: candidate.candidateId }));
     }
+    let userModels: TrainingResult['userModels'];
+    if (patched('user-category-models')) {
+      report({ stage: 'user models', percent: 60, promoted: decision.promoted });
+      userModels = await long.trainUserCategoryModels({ runId });
+    }
     report({ stage: 'search index', percent: 70, promoted: decision.promoted });
     const searchIndex = await long.updateSearchIndex();
     report({ stage: 'recommendations', percent: 80, promoted: decision.promoted });
@@ -84,6 +93,7 @@ export async function trainingWorkflow(input: TrainingInput): Promise<JobOutcome
       searchIndex,
       recommendationsRefreshed: refreshed,
       statistics,
+      userModels,
     };
     await quick.finishTrainingRun({ runId, status: 'completed', summary: result });
     return result;

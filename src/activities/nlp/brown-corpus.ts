@@ -139,3 +139,10 @@ export function brownPassage(doc: string, first: number, count = 6): string {
     .replace(/\$ (?=\d)/g, '$')
     .replace(/;;/g, ';');
 }
+
+/** Every sentence of the given documents as plain text, for benchmarks on real edited prose. */
+export function brownSentences(docs: (doc: string) => boolean): { doc: string; text: string }[] {
+  return documents()
+    .filter((d) => docs(d.doc))
+    .flatMap((d) => d.sentences.map((s) => ({ doc: d.doc, text: detokenise(s) })));
+}

@@ -30,7 +30,7 @@ export interface RelationOptions {
 }
 
 // Names and contact details identify the same subject; a shared date, place or amount is weaker evidence.
-const ENTITY_WEIGHT: Record<EntityType, number> = {
+export const ENTITY_WEIGHT: Record<EntityType, number> = {
   person: 1,
   organization: 1,
   email: 1,

@@ -4,3 +4,4 @@ export { refreshRecommendations } from './recommendations';
 export { beginTrainingRun, finishTrainingRun } from './runs';
 export { updateSearchIndex } from './search-index';
 export { computeStatistics } from './statistics';
+export { trainUserCategoryModels } from './user-models';

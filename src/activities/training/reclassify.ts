@@ -13,7 +13,8 @@ interface Progress {
 }
 
 /**
- * Gives every insight whose category came from an older model the category of `modelId`, a batch at a time
+ * Gives every insight whose category came from an older model the category of `modelId` (except those the user's
+ * own model categorised: the shared model does not overrule it), a batch at a time
  * in order of id. The heartbeat carries the last id done, so a retry resumes after it; the update skips rows
  * already at this model or a newer one. `updated_at` stays: it marks changes to an insight's text and
  * analysis, which drive the recommendation refresh, and the category is no input of recommendations.
@@ -28,7 +29,7 @@ export async function reclassifyInsights(input: { modelId: number }): Promise<{ 
   for (;;) {
     const batch = await db.query<{ id: string; text: string }>(
       `SELECT id, normalised_text AS text FROM insights
-       WHERE id > $1 AND classifier_model_id < $2 AND normalised_text IS NOT NULL ORDER BY id LIMIT ${BATCH}`,
+       WHERE id > $1 AND classifier_model_id < $2 AND normalised_text IS NOT NULL AND category_source IS DISTINCT FROM 'user' ORDER BY id LIMIT ${BATCH}`,
       [cursor, input.modelId],
     );
     if (batch.length === 0) return { reclassified };
@@ -39,7 +40,7 @@ export async function reclassifyInsights(input: { modelId: number }): Promise<{ 
     const changed = await db.query(
       `UPDATE insights i SET category = u->>'category', category_confidence = (u->>'confidence')::real, classifier_model_id = $2
        FROM jsonb_array_elements($1::jsonb) AS u
-       WHERE i.id = (u->>'id')::uuid AND i.classifier_model_id < $2 RETURNING i.id`,
+       WHERE i.id = (u->>'id')::uuid AND i.classifier_model_id < $2 AND i.category_source IS DISTINCT FROM 'user' RETURNING i.id`,
       [JSON.stringify(updates), input.modelId],
     );
     reclassified += changed.length;

@@ -1,0 +1,3 @@
+// The same tests against PostgreSQL (pgvector's sum of vectors, an unsized vector column, ordered-set aggregates).
+import '../support/use-postgres';
+import './personal-knowledge.test';
