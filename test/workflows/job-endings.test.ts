@@ -45,7 +45,7 @@ function fake(name: string, result: unknown = {}) {
 
 const nlp: Partial<NlpActivities> = {
   storeInsight: fake('storeInsight') as NlpActivities['storeInsight'],
-  normaliseInsight: fake('normaliseInsight', { language: 'en', supported: true }) as NlpActivities['normaliseInsight'],
+  normaliseInsight: fake('normaliseInsight', { language: 'en', supported: true, chars: 10 }) as NlpActivities['normaliseInsight'],
   analyseInsight: fake('analyseInsight', { entities: 0, category: 'news', confidence: 1 }) as NlpActivities['analyseInsight'],
   setInsightStatus: fake('setInsightStatus') as NlpActivities['setInsightStatus'],
 };
