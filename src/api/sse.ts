@@ -11,8 +11,12 @@ export interface EventStream {
 /** Starts a server-sent events response; every stream of the API goes through here. */
 export function openEventStream(req: Request, res: Response, opts: { retryMs?: number } = {}): EventStream {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-  if (opts.retryMs !== undefined) res.write(`retry: ${opts.retryMs}\n\n`);
   let clientGone = false;
+  // A HEAD has no body to stream: answer the headers and end, or the request would hang (found by the fuzz test).
+  if (req.method === 'HEAD') {
+    res.end();
+    clientGone = true;
+  } else if (opts.retryMs !== undefined) res.write(`retry: ${opts.retryMs}\n\n`);
   req.on('close', () => {
     clientGone = true;
   });

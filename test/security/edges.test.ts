@@ -168,3 +168,29 @@ describe('request bucket beside the job bucket', () => {
     assert.equal((await stack.call('GET', '/api/insights?q=acme', undefined, other.apiKey)).status, 200);
   });
 });
+
+describe('cases the fuzz test found', () => {
+  it('answers a HEAD on a stream with its headers and ends it (it used to hang)', async () => {
+    for (const route of ['/api/events/stream', `/api/jobs/${'0'.repeat(8)}/events`]) {
+      const res = await fetch(`${stack.baseUrl}${route}`, { method: 'HEAD', headers: { authorization: `Bearer ${stack.apiKey}` }, signal: AbortSignal.timeout(5_000) });
+      assert.ok(res.status === 200 || res.status === 404, `${route}: ${res.status}`);
+    }
+  });
+
+  it('answers 400 to a multipart upload without a boundary or cut short, and stays up (a cut-short form used to crash the process)', async () => {
+    // A fresh user for each: this file's job bucket holds two.
+    const post = async (contentType: string, body: string) => {
+      const user = await stack.newUser();
+      return fetch(`${stack.baseUrl}/api/audio`, { method: 'POST', headers: { authorization: `Bearer ${user.apiKey}`, 'content-type': contentType }, body });
+    };
+    const noBoundary = await post('multipart/form-data', '');
+    assert.equal(noBoundary.status, 400);
+    assert.equal(((await noBoundary.json()) as any).error.details.fields[0].field, 'headers.content-type');
+    const part = (name: string, file: string, type: string) => `--b\r\nContent-Disposition: form-data; name="${name}"; filename="${file}"\r\nContent-Type: ${type}\r\n\r\nbytes`;
+    for (const body of [part('file', 'a.txt', 'text/plain'), part('other', 'a.wav', 'audio/wav'), part('file', 'a.wav', 'audio/wav')]) {
+      const res = await post('multipart/form-data; boundary=b', body);
+      assert.ok(res.status === 400 || res.status === 415, `${res.status}`);
+    }
+    assert.equal((await fetch(`${stack.baseUrl}/healthz`)).status, 200);
+  });
+});

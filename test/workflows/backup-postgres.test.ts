@@ -48,7 +48,8 @@ it('dumps PostgreSQL with pg_dump into a file that pg_restore restores', async (
     await restored.connect();
     try {
       const { rows } = await restored.query('SELECT name FROM users WHERE id = $1', [stack.userId]);
-      assert.deepEqual(rows, [{ name: 'test-user' }]);
+      const [{ name }] = await stack.db.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [stack.userId]);
+      assert.deepEqual(rows, [{ name }]);
       const tables = await restored.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`);
       const names = tables.rows.map((r) => r.tablename);
       for (const table of ['users', 'insights', 'events', 'reports', 'backups']) assert.ok(names.includes(table), table);

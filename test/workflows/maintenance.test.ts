@@ -117,7 +117,8 @@ describe('automated backup (embedded)', () => {
     const restored = new PGlite({ loadDataDir: new Blob([bytes], { type: 'application/x-gzip' }), extensions: { vector } });
     try {
       const { rows } = await restored.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [stack.userId]);
-      assert.deepEqual(rows, [{ name: 'test-user' }]);
+      const [{ name }] = await stack.db.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [stack.userId]);
+      assert.deepEqual(rows, [{ name }]);
     } finally {
       await restored.close();
     }
