@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-export const QUEUE_KINDS = ['nlp', 'audio', 'training', 'maintenance', 'notify'] as const;
-export type QueueKind = (typeof QUEUE_KINDS)[number];
+import { prefixed, QUEUE_KINDS, type QueueKind } from './workflows/identity';
+
+export { QUEUE_KINDS, type QueueKind };
 
 const bool = z
   .enum(['true', 'false', '1', '0'])
@@ -19,7 +20,7 @@ const scheduleSpec = z
     'a cron line such as "0 3 * * *", a shorthand such as @daily, or "@every 1h"',
   );
 
-/** Per-queue worker limits; the defaults suit 2 cores and are documented in the README. */
+/** Per-queue worker limits; the defaults suit 2 cores (docs/configuration.md lists them). */
 const QUEUE_DEFAULTS: Record<QueueKind, { activities: number; workflowTasks: number; perSecond: number }> = {
   nlp: { activities: 8, workflowTasks: 20, perSecond: 0 },
   audio: { activities: 2, workflowTasks: 10, perSecond: 0 },
@@ -280,5 +281,5 @@ export function config(): Config {
 }
 
 export function taskQueue(kind: QueueKind, cfg: Config = config()): string {
-  return cfg.taskQueuePrefix ? `${cfg.taskQueuePrefix}-${kind}` : kind;
+  return prefixed(cfg.taskQueuePrefix, kind);
 }

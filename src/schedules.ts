@@ -12,6 +12,7 @@ import {
 import { ConfigError, taskQueue, type Config, type QueueKind } from './config';
 import { logger } from './logging';
 import { JOB_KIND } from './temporal/search-attributes';
+import { prefixed, type JobKind } from './workflows/identity';
 import { backupWorkflow, cleanupWorkflow, nightlyMaintenanceWorkflow, periodicReportWorkflow, trainingWorkflow } from './workflows';
 
 /**
@@ -44,13 +45,13 @@ export function periodicJobs(cfg: Config): PeriodicJob[] {
     catchupWindow: string;
     workflow: W;
     args: Parameters<W>;
-    kind: 'maintenance' | 'report' | 'training';
+    kind: Exclude<JobKind, 'insight' | 'audio'>;
     /** The queue the workflow runs on; maintenance unless the job has a queue of its own. */
     queue?: QueueKind;
     /** Bounds a stuck run, which would otherwise make SKIP drop every later one. */
     executionTimeout: string;
   }): PeriodicJob => {
-    const id = cfg.taskQueuePrefix ? `${cfg.taskQueuePrefix}-${def.name}` : def.name;
+    const id = prefixed(cfg.taskQueuePrefix, def.name);
     return {
       id,
       description: def.description,

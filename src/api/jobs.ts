@@ -6,7 +6,8 @@ import {
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
 import { JOB_KIND, JOB_STATUS, USER_ID, type JobStatus } from '../temporal/search-attributes';
-import { progressQuery, type JobOutcome, type JobProgress } from '../workflows/job';
+import { progressQuery, type JobProgress } from '../workflows/identity';
+import type { JobOutcome } from '../workflows/job';
 
 export interface JobView {
   jobId: string;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_WEBHOOK_EVENTS, EVENT_TYPES } from '../events';
 import { PRIORITY_LEVELS } from './priority';
 import { JOB_STATUSES } from '../temporal/search-attributes';
+import { JOB_KINDS } from '../workflows/identity';
 
 /**
  * A whole number in a query string or header, written in decimal digits only. z.coerce.number() takes
@@ -40,7 +41,7 @@ export const cancelBody = z.object({ reason: z.string().max(500).optional() }).s
 
 export const listJobsQuery = z.object({
   status: z.enum(JOB_STATUSES).optional(),
-  kind: z.enum(['insight', 'audio', 'training', 'maintenance', 'report']).optional(),
+  kind: z.enum(JOB_KINDS).optional(),
   limit: decimalInt(1, 100).default(20),
 });
 

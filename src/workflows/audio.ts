@@ -1,12 +1,12 @@
-import { isCancellation, TemporalFailure, CancellationScope, executeChild, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, executeChild, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { AudioActivities } from '../activities';
 import type { EngineName } from '../activities/audio/engines/types';
-import type { ChunkResult } from '../activities/audio/merge';
 import { JOB_KIND, USER_ID } from '../temporal/search-attributes';
-import { EtaEstimator } from './eta';
+import { transcribeInLanes } from './audio-chunks';
 import { notifySubscribers } from './event-delivery';
-import { insightJobId, insightWorkflow } from './insight';
-import { runCancellable, trackProgress, type JobOutcome } from './job';
+import { insightJobId } from './identity';
+import { insightWorkflow } from './insight';
+import { runJob, trackProgress, type JobOutcome } from './job';
 import { queueFor } from './queues';
 import { DEFAULT_RETRY } from './retry';
 
@@ -51,39 +51,16 @@ export async function audioWorkflow(input: AudioWorkflowInput): Promise<JobOutco
     const { chunks, durationSec, engine } = prepared;
     await audio.setAudioStatus({ audioId, status: 'transcribing' });
 
-    const started = Date.now();
-    const eta = new EtaEstimator({ typicalRealTimeFactor: prepared.typicalRealTimeFactor, parallelism: input.parallelChunks });
-    let doneSec = 0;
-    let doneChunks = 0;
-    const transcribing = () => {
-      const remaining = eta.remainingSec(doneSec, durationSec, (Date.now() - started) / 1000);
-      report({
-        stage: 'transcribe',
-        percent: Math.round((doneSec / durationSec) * 1000) / 10,
-        secondsRemaining: Math.round(remaining * 10) / 10,
-        // When it was estimated: the estimate changes only as chunks end, the API counts down in between.
-        estimatedAt: new Date().toISOString(),
-        chunksDone: doneChunks,
-        chunksTotal: chunks.length,
-        engine,
-      });
-    };
-    transcribing();
+    const results = await transcribeInLanes({
+      chunks,
+      durationSec,
+      lanes: input.parallelChunks,
+      typicalRealTimeFactor: prepared.typicalRealTimeFactor,
+      transcribe: (chunk) => audio.transcribeChunk({ audioId, chunk, engine }),
+      onProgress: (progress) => report({ stage: 'transcribe', ...progress, engine }),
+    });
 
-    const results: ChunkResult[] = new Array(chunks.length);
-    let next = 0;
-    const lane = async () => {
-      while (next < chunks.length) {
-        const chunk = chunks[next++];
-        results[chunk.index] = await audio.transcribeChunk({ audioId, chunk, engine });
-        doneSec += chunk.durationSec;
-        doneChunks += 1;
-        transcribing();
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(input.parallelChunks, chunks.length) }, lane));
-
-    report({ stage: 'merge', percent: 100, chunksDone: doneChunks, chunksTotal: chunks.length, engine });
+    report({ stage: 'merge', percent: 100, chunksDone: chunks.length, chunksTotal: chunks.length, engine });
     const transcript = await audio.storeTranscript({ audioId, chunks: results });
 
     let insightId: string | undefined;
@@ -105,19 +82,15 @@ export async function audioWorkflow(input: AudioWorkflowInput): Promise<JobOutco
   };
 
   try {
-    const outcome = await runCancellable(pipeline, () => audio.setAudioStatus({ audioId, status: 'cancelled' }));
+    const outcome = await runJob(pipeline, {
+      onCancelled: () => audio.setAudioStatus({ audioId, status: 'cancelled' }),
+      onFailed: (error) => audio.setAudioStatus({ audioId, status: 'failed', error }),
+    });
     if (outcome.status === 'completed') {
       report({ stage: 'done', percent: 100 });
       await notifySubscribers('audio.transcribed', audioId);
     }
     return outcome;
-  } catch (err) {
-    // A TemporalFailure fails the workflow (a cancel was recorded already); any other error is a bug
-    // that retries the workflow task.
-    if (err instanceof TemporalFailure && !isCancellation(err)) {
-      await audio.setAudioStatus({ audioId, status: 'failed', error: (err.cause ?? err).message });
-    }
-    throw err;
   } finally {
     await CancellationScope.nonCancellable(() => audio.cleanupAudio({ audioId }));
   }

@@ -2,6 +2,7 @@ import { ActivityFailure, ParentClosePolicy, proxyActivities, startChild } from 
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { NotifyActivities } from '../activities';
 import type { EventType } from '../events';
+import { eventDeliveryJobId } from './identity';
 import { queueFor } from './queues';
 import { DEFAULT_RETRY } from './retry';
 
@@ -64,7 +65,7 @@ export async function eventDeliveryWorkflow({ type, subjectId }: EventDeliveryIn
 export async function notifySubscribers(type: EventType, subjectId: string): Promise<void> {
   try {
     await startChild(eventDeliveryWorkflow, {
-      workflowId: `notify-${type}-${subjectId}`,
+      workflowId: eventDeliveryJobId(type, subjectId),
       taskQueue: queueFor('notify'),
       args: [{ type, subjectId }],
       parentClosePolicy: ParentClosePolicy.ABANDON,

@@ -1,7 +1,7 @@
-import { isCancellation, TemporalFailure, proxyActivities, proxyLocalActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { NlpActivities } from '../activities';
 import { notifySubscribers } from './event-delivery';
-import { runCancellable, trackProgress, type JobOutcome } from './job';
+import { runJob, trackProgress, type JobOutcome } from './job';
 import { queueFor } from './queues';
 import { DEFAULT_RETRY } from './retry';
 
@@ -14,9 +14,6 @@ export interface InsightWorkflowInput {
   /** Test hook: hold the job in flight this long (only accepted when ALLOW_TEST_HOOKS=true). */
   holdMs?: number;
 }
-
-/** An insight's job is its workflow: one id per insight, whoever starts it (the API, the audio workflow). */
-export const insightJobId = (insightId: string) => `insight-${insightId}`;
 
 export interface InsightResult {
   insightId: string;
@@ -95,15 +92,11 @@ export async function insightWorkflow(input: InsightWorkflowInput): Promise<JobO
     return { insightId, status: 'processed', language, entities, category, confidence, related };
   };
 
-  try {
-    const outcome = await runCancellable(pipeline, () => db.setInsightStatus({ insightId, status: 'cancelled' }));
-    report({ stage: outcome.status === 'completed' ? 'done' : 'cancelled', percent: outcome.status === 'completed' ? 100 : 0 });
-    if (outcome.status === 'completed') await notifySubscribers('insight.processed', insightId);
-    return outcome;
-  } catch (err) {
-    // A TemporalFailure fails the workflow (a cancel was recorded already); any other error is a bug
-    // that retries the workflow task.
-    if (err instanceof TemporalFailure && !isCancellation(err)) await db.setInsightStatus({ insightId, status: 'failed' });
-    throw err;
-  }
+  const outcome = await runJob(pipeline, {
+    onCancelled: () => db.setInsightStatus({ insightId, status: 'cancelled' }),
+    onFailed: () => db.setInsightStatus({ insightId, status: 'failed' }),
+  });
+  report({ stage: outcome.status === 'completed' ? 'done' : 'cancelled', percent: outcome.status === 'completed' ? 100 : 0 });
+  if (outcome.status === 'completed') await notifySubscribers('insight.processed', insightId);
+  return outcome;
 }

@@ -1,19 +1,11 @@
-import { CancellationScope, defineQuery, defineSignal, isCancellation, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { CancellationScope, TemporalFailure, isCancellation, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { JOB_STATUS, type JobStatus } from '../temporal/search-attributes';
+import { cancelSignal, progressQuery, type JobProgress } from './identity';
 
-/** What every job workflow shares with the API: its progress query, its cancel signal and its result. */
-export interface JobProgress {
-  stage: string;
-  percent: number;
-  [detail: string]: unknown;
-}
-
+/** What a job workflow returns: its result, or why it was cancelled. */
 export type JobOutcome<T> =
   | { status: 'completed'; result: T }
   | { status: 'cancelled'; reason: string };
-
-export const progressQuery = defineQuery<JobProgress>('progress');
-export const cancelSignal = defineSignal<[reason?: string]>('cancel');
 
 export function setJobStatus(status: JobStatus): void {
   upsertSearchAttributes([{ key: JOB_STATUS, value: status }]);
@@ -28,15 +20,21 @@ export function trackProgress(initial: JobProgress): (update: JobProgress) => vo
   };
 }
 
+export interface JobEndings {
+  /** Records a cancel (signalled or Temporal's own) before the job ends. */
+  onCancelled(reason: string): Promise<void>;
+  /** Records a failure (an activity that gave up, a non-retryable error) before the workflow fails. */
+  onFailed(message: string): Promise<void>;
+}
+
 /**
- * Runs the job's work in a scope that the cancel signal cancels. A signalled cancel ends the job
- * as 'cancelled' (the workflow completes, so the API can read why); Temporal's own cancel of the
- * whole workflow still propagates, after `onCancelled` has recorded it.
+ * Runs the job's work in a scope that the cancel signal cancels, and ends it the same way for every kind
+ * of job. A signalled cancel ends the job as 'cancelled' (the workflow completes, so the API can read
+ * why); Temporal's own cancel of the whole workflow still propagates, after `onCancelled` has recorded it.
+ * A TemporalFailure fails the workflow after `onFailed` has recorded it; any other error is a bug in the
+ * workflow code, which Temporal answers by retrying the workflow task, so nothing is recorded for it.
  */
-export async function runCancellable<T>(
-  work: () => Promise<T>,
-  onCancelled: (reason: string) => Promise<void>,
-): Promise<JobOutcome<T>> {
+export async function runJob<T>(work: () => Promise<T>, endings: JobEndings): Promise<JobOutcome<T>> {
   const scope = new CancellationScope();
   let signalReason: string | undefined;
   setHandler(cancelSignal, (reason) => {
@@ -50,11 +48,14 @@ export async function runCancellable<T>(
     return { status: 'completed', result };
   } catch (err) {
     if (!isCancellation(err)) {
-      setJobStatus('failed');
+      if (err instanceof TemporalFailure) {
+        await CancellationScope.nonCancellable(() => endings.onFailed((err.cause ?? err).message));
+        setJobStatus('failed');
+      }
       throw err;
     }
     const reason = signalReason ?? 'workflow cancelled';
-    await CancellationScope.nonCancellable(() => onCancelled(reason));
+    await CancellationScope.nonCancellable(() => endings.onCancelled(reason));
     setJobStatus('cancelled');
     if (signalReason === undefined) throw err;
     return { status: 'cancelled', reason };

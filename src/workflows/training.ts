@@ -1,8 +1,8 @@
-import { isCancellation, proxyActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { TrainingActivities } from '../activities';
 import type { SearchIndexResult } from '../activities/training/search-index';
 import type { TrainingStatistics } from '../activities/training/statistics';
-import { runCancellable, trackProgress, type JobOutcome } from './job';
+import { runJob, trackProgress, type JobOutcome } from './job';
 import { queueFor } from './queues';
 import { DEFAULT_RETRY } from './retry';
 
@@ -89,16 +89,10 @@ export async function trainingWorkflow(input: TrainingInput): Promise<JobOutcome
     return result;
   };
 
-  try {
-    const outcome = await runCancellable(pipeline, (reason) => quick.finishTrainingRun({ runId, status: 'cancelled', summary: { reason } }));
-    report({ stage: outcome.status === 'completed' ? 'done' : 'cancelled', percent: outcome.status === 'completed' ? 100 : 0 });
-    return outcome;
-  } catch (err) {
-    // As in the insight workflow: a TemporalFailure fails the run (recorded here), any other error is a bug
-    // that retries the workflow task.
-    if (err instanceof TemporalFailure && !isCancellation(err)) {
-      await quick.finishTrainingRun({ runId, status: 'failed', summary: { error: err.message } });
-    }
-    throw err;
-  }
+  const outcome = await runJob(pipeline, {
+    onCancelled: (reason) => quick.finishTrainingRun({ runId, status: 'cancelled', summary: { reason } }),
+    onFailed: (error) => quick.finishTrainingRun({ runId, status: 'failed', summary: { error } }),
+  });
+  report({ stage: outcome.status === 'completed' ? 'done' : 'cancelled', percent: outcome.status === 'completed' ? 100 : 0 });
+  return outcome;
 }

@@ -69,7 +69,9 @@ describe('audio transcription over HTTP', () => {
     assert.deepEqual(starts, [...starts].sort((a: number, b: number) => a - b));
     assert.ok(audio.segments.at(-1).endSec <= audio.durationSec + 1 && audio.segments.at(-1).endSec > 30, 'timestamps span the whole file');
     assert.equal(audio.insight.status, 'processed');
-    assert.ok(audio.insight.entities.length >= 0 && audio.insight.category);
+    assert.equal(audio.insight.text, audio.transcript, 'the insight analyses the transcript itself');
+    assert.equal(typeof audio.insight.category, 'string');
+    assert.ok(audio.insight.keywords.length > 0, JSON.stringify(audio.insight.keywords));
     const events2 = await stack.db.query('SELECT 1 FROM events WHERE type = $1 AND subject_id = $2', ['audio.transcribed', res.body.audioId]);
     assert.equal(events2.length, 1);
     assert.ok(!existsSync(path.join(config().dataDir, 'work', res.body.audioId)), 'working files removed');

@@ -34,7 +34,7 @@ describe('insight jobs over HTTP', () => {
     );
     assert.equal(row.user_id, stack.userId);
     assert.deepEqual(row.tags, ['expansion']);
-    assert.notEqual(row.status, 'received');
+    assert.equal(row.status, 'processed');
   });
 
   it('reports progress while running and cancels through the signal', async () => {

@@ -39,7 +39,7 @@ async function deliveryRow(webhookId: string, statuses: string[]) {
   }, 30_000, `a delivery to ${webhookId} in ${statuses.join('|')}`);
 }
 
-/** The receiver's side, as the README tells integrators to do it. */
+/** The receiver's side, as docs/api.md tells integrators to do it. */
 function verifySignature(secret: string, req: Received): boolean {
   const timestamp = String(req.headers['x-insight-timestamp']);
   if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { config, taskQueue } from '../../config';
 import { getDb } from '../../db';
 import { digestEventSignal, digestWorkflow } from '../../workflows/digest';
+import { digestJobId } from '../../workflows/identity';
 
 /**
  * Hands an event to the user's digest workflow, starting it if it is not running. A workflow cannot
@@ -9,7 +10,7 @@ import { digestEventSignal, digestWorkflow } from '../../workflows/digest';
  */
 export async function addToDigest(input: { userId: string; eventId: number }): Promise<void> {
   await Context.current().client.workflow.signalWithStart(digestWorkflow, {
-    workflowId: `digest-${input.userId}`,
+    workflowId: digestJobId(input.userId),
     taskQueue: taskQueue('notify'),
     args: [{ userId: input.userId, windowSeconds: config().notify.digestWindowSec }],
     signal: digestEventSignal,

@@ -3,15 +3,14 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
-import { taskQueue, type Config } from '../../config';
+import type { Config } from '../../config';
 import type { Db } from '../../db';
-import { JOB_KIND, USER_ID } from '../../temporal/search-attributes';
 import { audioWorkflow } from '../../workflows';
+import { audioJobId } from '../../workflows/identity';
 import { notFound, parse } from '../errors';
 import { getInsight } from '../insight-queries';
-import { jobPriority } from '../priority';
-import { jobsStarted } from '../../monitoring/app-metrics';
 import { audioFields, audioIdParams } from '../schemas';
+import { acceptedJob, startJob } from '../start-job';
 import { receiveAudioUpload } from '../upload';
 
 export function audioRoutes(deps: { client: Client; db: Db; cfg: Config }): Router {
@@ -24,14 +23,15 @@ export function audioRoutes(deps: { client: Client; db: Db; cfg: Config }): Rout
       maxBytes: deps.cfg.audio.maxUploadBytes,
       idleTimeoutMs: deps.cfg.audio.uploadIdleMs,
     });
-    const jobId = `audio-${audioId}`;
+    const jobId = audioJobId(audioId);
     try {
       const fields = parse(audioFields, upload.fields, 'body');
-      const priority = await jobPriority(deps.client, deps.cfg, req.userId, fields.priority);
-      await deps.client.workflow.start(audioWorkflow, {
-        workflowId: jobId,
-        taskQueue: taskQueue('audio', deps.cfg),
-        priority,
+      await startJob(deps, audioWorkflow, {
+        kind: 'audio',
+        queue: 'audio',
+        jobId,
+        userId: req.userId,
+        priority: fields.priority,
         args: [
           {
             audioId,
@@ -43,17 +43,12 @@ export function audioRoutes(deps: { client: Client; db: Db; cfg: Config }): Rout
             parallelChunks: deps.cfg.audio.parallelChunks,
           },
         ],
-        typedSearchAttributes: [
-          { key: USER_ID, value: req.userId },
-          { key: JOB_KIND, value: 'audio' },
-        ],
       });
-      jobsStarted.inc({ kind: 'audio', priority: priority.priorityKey });
     } catch (err) {
       await rm(upload.path, { force: true });
       throw err;
     }
-    res.status(202).location(`/api/jobs/${jobId}`).json({ audioId, jobId });
+    acceptedJob(res, jobId, { audioId });
   });
 
   router.get('/:audioId', async (req, res) => {

@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
-import { taskQueue, type Config } from '../../config';
-import { JOB_KIND, USER_ID } from '../../temporal/search-attributes';
+import type { Config } from '../../config';
 import { insightWorkflow } from '../../workflows';
-import { insightJobId } from '../../workflows/insight';
+import { insightJobId } from '../../workflows/identity';
 import type { Db } from '../../db';
-import { HttpError, notFound, parse } from '../errors';
+import { notFound, parse } from '../errors';
 import { getInsight, labelInsight, searchInsights } from '../insight-queries';
-import { jobPriority } from '../priority';
-import { jobsStarted } from '../../monitoring/app-metrics';
 import { insightBodySchema, insightIdParams, labelBody, searchInsightsQuery } from '../schemas';
+import { acceptedJob, refuseTestHooks, startJob } from '../start-job';
 
 export function insightRoutes(deps: { client: Client; db: Db; cfg: Config }): Router {
   const router = Router();
@@ -18,26 +16,18 @@ export function insightRoutes(deps: { client: Client; db: Db; cfg: Config }): Ro
 
   router.post('/', async (req, res) => {
     const body = parse(bodySchema, req.body, 'body');
-    if (body.holdMs !== undefined && !deps.cfg.allowTestHooks) {
-      throw new HttpError(400, 'invalid_request', 'body.holdMs: only accepted when ALLOW_TEST_HOOKS=true', {
-        fields: [{ field: 'body.holdMs', message: 'test hooks are disabled' }],
-      });
-    }
+    refuseTestHooks(deps.cfg, body.holdMs);
     const insightId = randomUUID();
     const jobId = insightJobId(insightId);
-    const priority = await jobPriority(deps.client, deps.cfg, req.userId, body.priority);
-    await deps.client.workflow.start(insightWorkflow, {
-      workflowId: jobId,
-      taskQueue: taskQueue('nlp', deps.cfg),
-      priority,
+    await startJob(deps, insightWorkflow, {
+      kind: 'insight',
+      queue: 'nlp',
+      jobId,
+      userId: req.userId,
+      priority: body.priority,
       args: [{ insightId, userId: req.userId, text: body.text, title: body.title, tags: body.tags, holdMs: body.holdMs }],
-      typedSearchAttributes: [
-        { key: USER_ID, value: req.userId },
-        { key: JOB_KIND, value: 'insight' },
-      ],
     });
-    jobsStarted.inc({ kind: 'insight', priority: priority.priorityKey });
-    res.status(202).location(`/api/jobs/${jobId}`).json({ insightId, jobId });
+    acceptedJob(res, jobId, { insightId });
   });
 
   router.get('/', async (req, res) => {

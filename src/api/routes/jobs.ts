@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
-import { cancelSignal } from '../../workflows/job';
+import { cancelSignal } from '../../workflows/identity';
 import { HttpError, notFound, parse } from '../errors';
 import { getJob, listJobs } from '../jobs';
 import { cancelBody, jobIdParams, listJobsQuery } from '../schemas';
