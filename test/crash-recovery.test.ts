@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,8 +30,12 @@ async function startSystem(dataDir: string, ports: { api: number; temporal: numb
     ALLOW_TEST_HOOKS: 'true',
   };
   for (const name of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'TASK_QUEUE_PREFIX']) delete env[name];
-  // Its own process group, so one kill reaches the Temporal server child too.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: PROJECT_ROOT, env, detached: true, stdio: 'ignore' });
+  // Its own process group, so one kill reaches the Temporal server child too. Its output goes to a file in
+  // DATA_DIR, quoted when a call fails, so a system that died says why.
+  const logFile = path.join(dataDir, `npm-start-${Date.now()}.log`);
+  const log = openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: PROJECT_ROOT, env, detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
   const base = `http://127.0.0.1:${ports.api}`;
   await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.ok || undefined, 120_000, 'the system to be ready');
   const apiKey = readFileSync(path.join(dataDir, 'dev-api-key'), 'utf8').trim();
@@ -43,6 +47,9 @@ async function startSystem(dataDir: string, ports: { api: number; temporal: numb
         method,
         headers: { authorization: `Bearer ${apiKey}`, ...(body && !form ? { 'content-type': 'application/json' } : {}) },
         body: body === undefined ? undefined : form ? body : JSON.stringify(body),
+      }).catch((err: Error) => {
+        const tail = readFileSync(logFile, 'utf8').split('\n').filter((l) => !l.includes('"msg":"request"')).slice(-15).join('\n');
+        throw new Error(`${method} ${route}: ${err.message}; npm start exit code ${child.exitCode}, its last log lines:\n${tail}`);
       });
       return res.json();
     },
