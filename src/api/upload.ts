@@ -63,15 +63,21 @@ export async function receiveAudioUpload(
   parser.on('filesLimit', () => fail(fieldError(400, 'invalid_request', 'body.file', 'send one file per upload')));
   parser.on('fieldsLimit', () => fail(new HttpError(400, 'invalid_request', `body: more than ${MAX_FIELDS} form fields`)));
   parser.on('partsLimit', () => fail(new HttpError(400, 'invalid_request', `body: more than ${MAX_FIELDS + 1} form parts`)));
+  // A part we do not keep is drained; its stream still errors when the body ends early, and the parser's own
+  // error answers that, so the part's is dropped rather than left unhandled.
+  const discard = (stream: NodeJS.ReadableStream) => {
+    stream.on('error', () => undefined);
+    stream.resume();
+  };
   parser.on('file', (name, stream, info) => {
     if (name !== 'file' || written) {
-      stream.resume();
+      discard(stream);
       fail(fieldError(400, 'invalid_request', `body.${name}`, 'send one file, in the "file" field'));
       return;
     }
     const ext = path.extname(info.filename ?? '').toLowerCase();
     if (!AUDIO_EXTENSIONS.has(ext) && !info.mimeType.startsWith('audio/')) {
-      stream.resume();
+      discard(stream);
       fail(fieldError(415, 'unsupported_media_type', 'body.file', `not an audio file (${info.filename || 'no name'}, ${info.mimeType}); send wav, mp3, ogg/opus, flac or m4a`));
       return;
     }

@@ -45,9 +45,8 @@ function cpuStageOptions(chars: number): ActivityOptions {
 /**
  * Turns one text into structured knowledge. Every stage is a retryable activity on the nlp queue.
  *
- * The CPU stages (entities, embedding, classification: independent of each other) are one regular activity,
- * `analyseInsight`, which runs them side by side on the worker's thread pool: it queues on the nlp task
- * queue, takes a worker slot, and insights spread over many workers. The short database stages (store, normalise, relate, finish) run as local
+ * The CPU stages (entities, embedding, classification: independent of each other) are regular activities
+ * run side by side: they queue on the nlp task queue, take worker slots and spread over many workers. The short database stages (store, normalise, relate, finish) run as local
  * activities in the worker that runs the workflow: same retries, but no round trip through the task queue,
  * which on these machines cost more than the stages themselves.
  */
@@ -74,21 +73,12 @@ export async function insightWorkflow(input: InsightWorkflowInput): Promise<JobO
 
     report({ stage: 'analyse', percent: 25 });
     const nlp = proxyActivities<NlpActivities>(cpuStageOptions(chars));
-    let entities: number;
-    let category: string;
-    let confidence: number;
-    // Workflows started while the three stages were three activities replay as they ran.
-    if (patched('cpu-stages-in-one-activity')) {
-      ({ entities, category, confidence } = await nlp.analyseInsight({ insightId }));
-    } else {
-      const [found, , classified] = await Promise.all([
-        nlp.extractInsightEntities({ insightId }),
-        nlp.embedInsight({ insightId }),
-        nlp.classifyInsight({ insightId }),
-      ]);
-      ({ entities } = found);
-      ({ category, confidence } = classified);
-    }
+    const [{ entities }, , classified] = await Promise.all([
+      nlp.extractInsightEntities({ insightId }),
+      nlp.embedInsight({ insightId }),
+      nlp.classifyInsight({ insightId }),
+    ]);
+    let { category, confidence } = classified;
     // Workflows started before these stages existed replay without them.
     if (patched('user-categories-and-entity-relations')) {
       report({ stage: 'personalise', percent: 85 });

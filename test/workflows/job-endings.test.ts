@@ -46,7 +46,9 @@ function fake(name: string, result: unknown = {}) {
 const nlp: Partial<NlpActivities> = {
   storeInsight: fake('storeInsight') as NlpActivities['storeInsight'],
   normaliseInsight: fake('normaliseInsight', { language: 'en', supported: true, chars: 10 }) as NlpActivities['normaliseInsight'],
-  analyseInsight: fake('analyseInsight', { entities: 0, category: 'news', confidence: 1 }) as NlpActivities['analyseInsight'],
+  extractInsightEntities: fake('extractInsightEntities', { entities: 0 }) as NlpActivities['extractInsightEntities'],
+  embedInsight: fake('embedInsight') as NlpActivities['embedInsight'],
+  classifyInsight: fake('classifyInsight', { category: 'news', confidence: 1 }) as NlpActivities['classifyInsight'],
   setInsightStatus: fake('setInsightStatus') as NlpActivities['setInsightStatus'],
 };
 const chunk = { index: 0, startSec: 0, durationSec: 5 };
@@ -112,7 +114,7 @@ const audioInput = () => ({
 
 describe('job workflows end explicitly', () => {
   it('an insight whose stage fails for good is recorded failed and the workflow fails', async () => {
-    reset({ analyseInsight: 'fail' });
+    reset({ classifyInsight: 'fail' });
     const input = insightInput();
     const handle = await client.workflow.start(insightWorkflow, { taskQueue: taskQueue('nlp'), workflowId: `insight-${input.insightId}`, args: [input] });
     await assert.rejects(handle.result(), (err) => err instanceof WorkflowFailedError);
@@ -121,10 +123,10 @@ describe('job workflows end explicitly', () => {
   });
 
   it('an insight cancelled by the signal ends cancelled with the reason, and records it', async () => {
-    reset({ analyseInsight: 'block' });
+    reset({ embedInsight: 'block' });
     const input = insightInput();
     const handle = await client.workflow.start(insightWorkflow, { taskQueue: taskQueue('nlp'), workflowId: `insight-${input.insightId}`, args: [input] });
-    await waitFor(async () => (recorded('analyseInsight').length > 0 ? true : undefined), 20_000, 'the blocking stage to start');
+    await waitFor(async () => (recorded('embedInsight').length > 0 ? true : undefined), 20_000, 'the blocking stage to start');
     await handle.signal(cancelSignal, 'not needed');
     const outcome = (await handle.result()) as JobOutcome<unknown>;
     assert.deepEqual(outcome, { status: 'cancelled', reason: 'not needed' });
@@ -133,10 +135,10 @@ describe('job workflows end explicitly', () => {
   });
 
   it("an insight cancelled by Temporal itself records the cancel and the workflow ends cancelled", async () => {
-    reset({ analyseInsight: 'block' });
+    reset({ embedInsight: 'block' });
     const input = insightInput();
     const handle = await client.workflow.start(insightWorkflow, { taskQueue: taskQueue('nlp'), workflowId: `insight-${input.insightId}`, args: [input] });
-    await waitFor(async () => (recorded('analyseInsight').length > 0 ? true : undefined), 20_000, 'the blocking stage to start');
+    await waitFor(async () => (recorded('embedInsight').length > 0 ? true : undefined), 20_000, 'the blocking stage to start');
     await handle.cancel();
     await assert.rejects(handle.result(), (err) => err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure);
     assert.deepEqual(recorded('setInsightStatus'), [{ insightId: input.insightId, status: 'cancelled' }]);

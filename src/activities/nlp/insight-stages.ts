@@ -89,17 +89,6 @@ export async function classifyInsight({ insightId }: StageInput): Promise<{ cate
   return { category, confidence, modelId: classifier.id };
 }
 
-/**
- * The three CPU stages of an insight in one activity, side by side on the pool's threads. One task instead of
- * three: each activity task costs the Temporal server a schedule, a dispatch and a completion, which on a
- * 2-core machine competes with the stages themselves for the same cores (`npm run bench:peer` shows it).
- * A retry runs all three again; each rewrites only its own columns, so that is safe.
- */
-export async function analyseInsight(input: StageInput): Promise<{ entities: number; category: string; confidence: number }> {
-  const [{ entities }, , { category, confidence }] = await Promise.all([extractInsightEntities(input), embedInsight(input), classifyInsight(input)]);
-  return { entities, category, confidence };
-}
-
 const NEAREST_BY_EMBEDDING = 20;
 const SHARING_ENTITIES = 50;
 

@@ -107,6 +107,8 @@ export async function createNlpPool(size = availableParallelism()): Promise<NlpP
         const index = slots.indexOf(slot);
         if (index >= 0) {
           startSlot().then((fresh) => {
+            // The pool may have closed while the fresh thread loaded its models: it would keep the process alive.
+            if (closed) return void fresh.worker.terminate();
             slots[index] = fresh;
             dispatch();
           }, () => undefined);
