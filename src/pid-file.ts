@@ -1,8 +1,9 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, rmdir, stat } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { acquireDirLock } from './tools/dir-lock';
 
 /**
  * `DATA_DIR/npm-start.pid.json`: which `npm start` owns this data directory, and the Temporal dev server
@@ -78,7 +79,8 @@ export async function claimDataDir(dataDir: string): Promise<{ claim: StartClaim
   await mkdir(dataDir, { recursive: true });
   // Two starts at the same moment: the lock makes one read-then-write at a time, so the second sees the first.
   const lock = path.join(dataDir, 'npm-start.lock');
-  await acquire(lock);
+  // A start killed while it held the lock (the claim takes milliseconds, stopping a dev server up to 10 s).
+  await acquireDirLock(lock, { staleMs: 30_000, retryMs: 100 });
   try {
     return await claimLocked(dataDir);
   } finally {
@@ -86,20 +88,6 @@ export async function claimDataDir(dataDir: string): Promise<{ claim: StartClaim
   }
 }
 
-async function acquire(lock: string): Promise<void> {
-  for (;;) {
-    try {
-      await mkdir(lock);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // A start killed while it held the lock (the claim takes milliseconds, stopping a dev server up to 10 s).
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (age > 30_000) await rmdir(lock).catch(() => undefined);
-      else await sleep(100);
-    }
-  }
-}
 
 async function claimLocked(dataDir: string): Promise<{ claim: StartClaim; found?: string }> {
   const previous = read(dataDir);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { acquireDirLock } from './dir-lock';
 import { findOnPath, runChild } from './run-child';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -52,7 +53,8 @@ async function provision(spec: VenvSpec): Promise<string> {
   const dir = venvDir(spec);
   if (await isVenvReady(spec)) return dir;
   const lock = `${dir}.lock`;
-  await acquireLock(lock);
+  await mkdir(path.dirname(lock), { recursive: true });
+  await acquireDirLock(lock, { staleMs: STALE_LOCK_MS, retryMs: 1000 });
   try {
     if (!(await isVenvReady(spec))) await build(spec);
     return dir;
@@ -93,20 +95,6 @@ async function build(spec: VenvSpec): Promise<void> {
   await writeFile(marker(spec), `${await requirementsHash(spec)}\n`);
 }
 
-async function acquireLock(lock: string): Promise<void> {
-  await mkdir(path.dirname(lock), { recursive: true });
-  for (;;) {
-    try {
-      await mkdir(lock);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (age > STALE_LOCK_MS) await rm(lock, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-}
 
 /** The venv of the project's own tools: the Temporal CLI and, for tests, PostgreSQL with pgvector. */
 export const TOOLS_VENV: VenvSpec = {

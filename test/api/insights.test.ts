@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { extractInsightEntities, relateInsight } from '../../src/activities/nlp';
 import { PROJECT_ROOT } from '../../src/tools/venv';
-import { startStack, waitFor, type TestStack } from '../support/stack';
+import { startStack, submitInsight, type TestStack } from '../support/stack';
 
 let stack: TestStack;
 before(async () => {
@@ -14,15 +14,7 @@ after(() => stack?.stop());
 
 const businessText = readFileSync(path.join(PROJECT_ROOT, 'test/fixtures/nlp/business-text.txt'), 'utf8');
 
-async function submit(body: object, apiKey?: string): Promise<{ insightId: string; job: any }> {
-  const res = await stack.call('POST', '/api/insights', body, apiKey);
-  assert.equal(res.status, 202, JSON.stringify(res.body));
-  const job = await waitFor(async () => {
-    const { body: view } = await stack.call('GET', `/api/jobs/${res.body.jobId}`, undefined, apiKey);
-    return ['completed', 'failed', 'cancelled'].includes(view.status) ? view : undefined;
-  }, 60_000, 'the insight job to finish');
-  return { insightId: res.body.insightId, job };
-}
+const submit = (body: object, apiKey?: string) => submitInsight(stack, body, apiKey);
 
 describe('the insight pipeline', () => {
   it('enriches a medium business text with entities, keywords, category, sentiment and an embedding', async () => {

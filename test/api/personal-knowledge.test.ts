@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { extractInsightRelations } from '../../src/activities/nlp';
 import { PROJECT_ROOT } from '../../src/tools/venv';
 import { createUser } from '../../src/users';
-import { startStack, waitFor, type TestStack } from '../support/stack';
+import { startStack, submitInsight, waitFor, type TestStack } from '../support/stack';
 
 // Issue 12 end to end on the real stack: per-user categories that learn at once, relations between entities,
 // recommendations and statistics.
@@ -19,14 +19,9 @@ const birding = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'test/fixtures/n
 };
 
 async function submit(body: object, apiKey: string): Promise<{ insightId: string; job: any }> {
-  const res = await stack.call('POST', '/api/insights', body, apiKey);
-  assert.equal(res.status, 202, JSON.stringify(res.body));
-  const job = await waitFor(async () => {
-    const { body: view } = await stack.call('GET', `/api/jobs/${res.body.jobId}`, undefined, apiKey);
-    return ['completed', 'failed', 'cancelled'].includes(view.status) ? view : undefined;
-  }, 60_000, 'the insight job to finish');
-  assert.equal(job.status, 'completed', JSON.stringify(job));
-  return { insightId: res.body.insightId, job };
+  const submitted = await submitInsight(stack, body, apiKey);
+  assert.equal(submitted.job.status, 'completed', JSON.stringify(submitted.job));
+  return submitted;
 }
 
 // One suite holds the stack's hooks, so personal-knowledge-postgres.test.ts can run the same tests by importing this file.

@@ -1,4 +1,5 @@
 import './env';
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -84,4 +85,15 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** POSTs an insight (202 expected) and waits until its job has ended, however it ended. */
+export async function submitInsight(stack: TestStack, body: object, apiKey?: string): Promise<{ insightId: string; job: any }> {
+  const res = await stack.call('POST', '/api/insights', body, apiKey);
+  assert.equal(res.status, 202, JSON.stringify(res.body));
+  const job = await waitFor(async () => {
+    const { body: view } = await stack.call('GET', `/api/jobs/${res.body.jobId}`, undefined, apiKey);
+    return ['completed', 'failed', 'cancelled'].includes(view.status) ? view : undefined;
+  }, 60_000, 'the insight job to finish');
+  return { insightId: res.body.insightId, job };
 }
