@@ -1,6 +1,7 @@
 import nlp from 'compromise';
 import type { ItemEntity, ItemToken } from 'wink-nlp';
 import { ruleDateValue, ruleSpans, withoutTitles } from './entity-rules';
+import { gazetteerPlaces } from './gazetteer';
 import { its, wink } from './wink';
 
 
@@ -65,7 +66,7 @@ function splitDateTime(text: string, span: Span): Span[] {
 }
 
 export function extractEntities(text: string, options: EntityOptions = {}): Entity[] {
-  const spans = [...compromiseSpans(text), ...winkSpans(text), ...patternSpans(text), ...ruleSpans(text)]
+  const spans = [...compromiseSpans(text), ...winkSpans(text), ...patternSpans(text), ...ruleSpans(text), ...gazetteerPlaces(text)]
     .map((s) => trimSpan(text, s))
     .filter((s): s is Span => s !== null)
     .flatMap((s) => (s.type === 'date' || s.type === 'time' ? splitDateTime(text, s) : [s]))
