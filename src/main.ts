@@ -6,6 +6,7 @@ import { closeDb, getDb } from './db';
 import { onShutdown } from './lifecycle';
 import { logger } from './logging';
 import { AlreadyRunningError, claimDataDir } from './pid-file';
+import { startReembedding } from './reembedding';
 import { ensureSchedules } from './schedules';
 import { resolveTemporalCli } from './temporal/cli';
 import { connectClient, connectWorkerConnection, temporalAddress } from './temporal/connection';
@@ -66,6 +67,7 @@ const workersDone = (async () => {
   const workers = await createWorkers({ kinds: QUEUE_KINDS, connection: workerConnection, bundle, cfg });
   const running = runWorkers(workers, stopWorkers.signal);
   await ensureSchedules(client, cfg);
+  await startReembedding(client, cfg);
   logger.info({ api: `http://localhost:${cfg.api.port}`, queues: QUEUE_KINDS }, 'Insight Tracker is up');
   await running;
 })().catch((err: unknown) => {

@@ -1,5 +1,5 @@
 import type { Db } from '../db';
-import { embed } from '../activities/nlp/embeddings';
+import { embed, EMBEDDING_MODEL } from '../activities/nlp/embeddings';
 import { labelAndLearn } from '../activities/nlp/user-categories';
 
 // Reads of insights for the API. Every query is scoped to the user, so another user's insight is
@@ -77,6 +77,9 @@ export async function searchInsights(db: Db, userId: string, search: InsightSear
   const q = `$${params.length}`;
   params.push(JSON.stringify(await embed(search.q)));
   const vector = `$${params.length}::vector`;
+  // Vectors of an older model are being re-embedded: until then those insights are found by their words.
+  params.push(EMBEDDING_MODEL);
+  const model = `$${params.length}`;
   params.push(Math.max(MIN_CANDIDATES, search.offset + search.limit), search.limit, search.offset);
   const [candidates, limit, offset] = [`$${params.length - 2}`, `$${params.length - 1}`, `$${params.length}`];
   const filter = where.join(' AND ');
@@ -92,7 +95,7 @@ export async function searchInsights(db: Db, userId: string, search: InsightSear
        ORDER BY rank LIMIT ${candidates}
      ), by_vector AS (
        SELECT i.id, row_number() OVER (ORDER BY i.embedding <=> ${vector}, i.id) AS rank
-       FROM insights i WHERE ${filter} AND i.embedding IS NOT NULL
+       FROM insights i WHERE ${filter} AND i.embedding IS NOT NULL AND i.embedding_model = ${model}
        ORDER BY rank LIMIT ${candidates}
      ), fused AS (
        SELECT coalesce(t.id, v.id) AS id, t.rank AS text_rank, v.rank AS vector_rank,

@@ -91,23 +91,23 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
  * user's; `pending` when it has no embedding yet.
  */
 export async function recommendInsights(db: Db, userId: string, insightId: string, limit: number, now = new Date()) {
-  const [own] = await db.query<{ embedding: string | null }>('SELECT embedding::text AS embedding FROM insights WHERE id = $1 AND user_id = $2', [
-    insightId,
-    userId,
-  ]);
+  const [own] = await db.query<{ embedding: string | null; embedding_model: string | null }>(
+    'SELECT embedding::text AS embedding, embedding_model FROM insights WHERE id = $1 AND user_id = $2',
+    [insightId, userId],
+  );
   if (!own) return undefined;
   if (!own.embedding) return { pending: true as const, recommendations: [] };
   const candidates = await db.query<{ id: string; title: string | null; category: string | null; created_at: Date; similarity: number }>(
     `(SELECT id, title, category, created_at, 1 - (embedding <=> $2::vector) AS similarity FROM insights
-       WHERE user_id = $1 AND id <> $3 AND embedding IS NOT NULL AND vector_dims(embedding) = vector_dims($2::vector)
+       WHERE user_id = $1 AND id <> $3 AND embedding IS NOT NULL AND embedding_model = $4
        ORDER BY embedding <=> $2::vector LIMIT ${NEAREST})
      UNION
      (SELECT i.id, i.title, i.category, i.created_at, 1 - (i.embedding <=> $2::vector) FROM insights i
-       WHERE i.user_id = $1 AND i.id <> $3 AND i.embedding IS NOT NULL AND vector_dims(i.embedding) = vector_dims($2::vector) AND EXISTS (
+       WHERE i.user_id = $1 AND i.id <> $3 AND i.embedding IS NOT NULL AND i.embedding_model = $4 AND EXISTS (
          SELECT 1 FROM insight_entities mine JOIN insight_entities theirs ON theirs.key = mine.key
          WHERE mine.insight_id = $3 AND theirs.insight_id = i.id)
        ORDER BY i.created_at DESC LIMIT ${SHARING})`,
-    [userId, own.embedding, insightId],
+    [userId, own.embedding, insightId, own.embedding_model],
   );
   if (candidates.length === 0) return { pending: false as const, recommendations: [] };
   const shared = await db.query<{ insight_id: string; key: string; type: EntityType; name: string }>(

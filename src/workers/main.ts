@@ -7,6 +7,7 @@ import { config, QUEUE_KINDS } from '../config';
 import { closeDb } from '../db';
 import { onShutdown } from '../lifecycle';
 import { logger } from '../logging';
+import { startReembedding } from '../reembedding';
 import { ensureSchedules } from '../schedules';
 import { connectWorkerConnection, temporalAddress } from '../temporal/connection';
 import { installTemporalRuntime } from '../temporal/runtime';
@@ -29,7 +30,9 @@ installTemporalRuntime();
 const connection = await connectWorkerConnection(temporalAddress(cfg));
 const workers = await createWorkers({ kinds: queuesArg.data, connection, bundle: await bundleWorkflows({ cacheDir: path.join(cfg.dataDir, 'cache') }), cfg });
 // The periodic jobs run where their queue is served, so a deployment with a maintenance worker has its schedules.
-if (queuesArg.data.includes('maintenance')) await ensureSchedules(new Client({ connection, namespace: cfg.temporal.namespace }), cfg);
+const client = new Client({ connection, namespace: cfg.temporal.namespace });
+if (queuesArg.data.includes('maintenance')) await ensureSchedules(client, cfg);
+if (queuesArg.data.includes('nlp')) await startReembedding(client, cfg);
 const stop = new AbortController();
 onShutdown([
   { name: 'workers', run: () => (stop.abort(), done) },

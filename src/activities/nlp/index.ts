@@ -2,3 +2,4 @@ export { classifyInsight, embedInsight, extractInsightEntities, finishInsight, n
 export { setInsightStatus, storeInsight } from './store';
 export { extractInsightRelations } from './relation-stage';
 export { personaliseCategory } from './user-categories';
+export { countStaleEmbeddings, reembedBatch } from './reembed';

@@ -3,6 +3,7 @@ import { invalidInput } from '../errors';
 import { whileHeartbeating } from '../heartbeat';
 import { activeClassifier } from './classifier-store';
 import { nlpPool } from './compute';
+import { EMBEDDING_MODEL } from './embeddings';
 import { extractKeywords } from './keywords';
 import { isMeaningful, normaliseText } from './normalise';
 import { entityKey, rankRelated, type EntityRef } from './relationships';
@@ -71,7 +72,11 @@ export async function embedInsight({ insightId }: StageInput): Promise<{ dimensi
   const text = await normalisedText(db, insightId);
   const pool = await nlpPool();
   const embedding = await whileHeartbeating({ chars: text.length }, (signal) => pool.embed(text, { signal }));
-  await db.query('UPDATE insights SET embedding = $2::vector, updated_at = now() WHERE id = $1', [insightId, JSON.stringify(embedding)]);
+  await db.query('UPDATE insights SET embedding = $2::vector, embedding_model = $3, updated_at = now() WHERE id = $1', [
+    insightId,
+    JSON.stringify(embedding),
+    EMBEDDING_MODEL,
+  ]);
   return { dimensions: embedding.length };
 }
 
@@ -98,19 +103,22 @@ const SHARING_ENTITIES = 50;
  */
 export async function relateInsight({ insightId }: StageInput): Promise<{ related: number }> {
   const db = await getDb();
-  const [own] = await db.query<{ user_id: string; embedding: string }>('SELECT user_id, embedding::text FROM insights WHERE id = $1', [insightId]);
+  const [own] = await db.query<{ user_id: string; embedding: string; embedding_model: string }>(
+    'SELECT user_id, embedding::text, embedding_model FROM insights WHERE id = $1',
+    [insightId],
+  );
   if (!own?.embedding) throw invalidInput(`insight ${insightId} has no embedding yet`);
   const candidates = await db.query<{ id: string; similarity: number }>(
     `(SELECT id, 1 - (embedding <=> $2::vector) AS similarity FROM insights
-       WHERE user_id = $1 AND id <> $3 AND embedding IS NOT NULL
+       WHERE user_id = $1 AND id <> $3 AND embedding IS NOT NULL AND embedding_model = $4
        ORDER BY embedding <=> $2::vector LIMIT ${NEAREST_BY_EMBEDDING})
      UNION
      (SELECT i.id, 1 - (i.embedding <=> $2::vector) FROM insights i
-       WHERE i.user_id = $1 AND i.id <> $3 AND i.embedding IS NOT NULL AND EXISTS (
+       WHERE i.user_id = $1 AND i.id <> $3 AND i.embedding IS NOT NULL AND i.embedding_model = $4 AND EXISTS (
          SELECT 1 FROM insight_entities mine JOIN insight_entities theirs ON theirs.key = mine.key
          WHERE mine.insight_id = $3 AND theirs.insight_id = i.id)
        LIMIT ${SHARING_ENTITIES})`,
-    [own.user_id, own.embedding, insightId],
+    [own.user_id, own.embedding, insightId, own.embedding_model],
   );
   const entityRows = await db.query<EntityRef & { insight_id: string }>(
     'SELECT insight_id, type, text, value FROM insight_entities WHERE insight_id = ANY($1::uuid[])',

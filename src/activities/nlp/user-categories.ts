@@ -1,6 +1,6 @@
 import { getDb, type Db } from '../../db';
 import { invalidInput } from '../errors';
-import { EMBEDDING_DIMENSIONS } from './embeddings';
+import { EMBEDDING_MODEL } from './embeddings';
 
 // Each user's own categories: a nearest-centroid classifier over the insight embeddings, one centroid per
 // (user, category) the user labelled. A label changes one or two centroids, so it takes effect for the user's
@@ -96,15 +96,15 @@ export async function rebuildCentroids(db: Db, userId: string, categories?: stri
   const labelWhere = categories ? 'AND l.category = ANY($3)' : '';
   await db.transaction(async (tx) => {
     await tx.query(`DELETE FROM user_category_centroids WHERE user_id = $1 ${deleteWhere}`, categories ? [userId, categories] : [userId]);
-    // Only embeddings of the current model: after a change of embedding model, older vectors of another
-    // dimension cannot be summed with new ones (re-embedding the old insights brings them back in).
+    // Only embeddings of the current model: vectors of another model cannot be summed with new ones
+    // (re-embedding the old insights brings them back in).
     await tx.query(
       `INSERT INTO user_category_centroids (user_id, category, embedding_sum, count)
        SELECT l.user_id, l.category, sum(i.embedding), count(*)::int
        FROM insight_labels l JOIN insights i ON i.id = l.insight_id
-       WHERE l.user_id = $1 AND i.user_id = $1 AND i.embedding IS NOT NULL AND vector_dims(i.embedding) = $2 ${labelWhere}
+       WHERE l.user_id = $1 AND i.user_id = $1 AND i.embedding IS NOT NULL AND i.embedding_model = $2 ${labelWhere}
        GROUP BY l.user_id, l.category`,
-      categories ? [userId, EMBEDDING_DIMENSIONS, categories] : [userId, EMBEDDING_DIMENSIONS],
+      categories ? [userId, EMBEDDING_MODEL, categories] : [userId, EMBEDDING_MODEL],
     );
   });
 }

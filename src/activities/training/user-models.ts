@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { getDb } from '../../db';
 import { classify, loadModel, type LoadedModel } from '../nlp/classifier';
 import { activeClassifier } from '../nlp/classifier-store';
-import { EMBEDDING_DIMENSIONS } from '../nlp/embeddings';
+import { EMBEDDING_MODEL } from '../nlp/embeddings';
 import {
   classifyPersonal,
   DEFAULT_MIN_SIMILARITY,
@@ -125,8 +125,8 @@ export async function trainUserCategoryModels(input: { runId: string }): Promise
     const rows = await db.query<{ insight_id: string; label: string; embedding: string; text: string }>(
       `SELECT l.insight_id, l.category AS label, i.embedding::text AS embedding, coalesce(i.normalised_text, i.text) AS text
        FROM insight_labels l JOIN insights i ON i.id = l.insight_id AND i.user_id = l.user_id
-       WHERE l.user_id = $1 AND i.embedding IS NOT NULL AND vector_dims(i.embedding) = $2 ORDER BY l.insight_id`,
-      [userId, EMBEDDING_DIMENSIONS],
+       WHERE l.user_id = $1 AND i.embedding IS NOT NULL AND i.embedding_model = $2 ORDER BY l.insight_id`,
+      [userId, EMBEDDING_MODEL],
     );
     const train: LabelledExample[] = [];
     const heldOut: LabelledExample[] = [];
