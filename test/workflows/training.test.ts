@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { classify, loadModel } from '../../src/activities/nlp/classifier';
 import { activeClassifier } from '../../src/activities/nlp/classifier-store';
+import { EMBEDDING_MODEL } from '../../src/activities/nlp/embeddings';
 import { createUser } from '../../src/users';
 import { startStack, waitFor, type TestStack } from '../support/stack';
 
@@ -42,9 +43,9 @@ async function insight(text: string, opts: { label?: string; userId?: string } =
   const starter = loadModel((await activeClassifier(stack.db)).model);
   const { category, confidence } = classify(starter, text);
   await stack.db.query(
-    `INSERT INTO insights (id, user_id, text, normalised_text, status, job_id, category, category_confidence, classifier_model_id, embedding, processed_at)
-     VALUES ($1, $2, $3, $3, 'processed', $4, $5, $6, $7, $8::vector, now())`,
-    [id, userId, text, `insight-${id}`, category, confidence, starterId, JSON.stringify(embeddingNear(3))],
+    `INSERT INTO insights (id, user_id, text, normalised_text, status, job_id, category, category_confidence, classifier_model_id, embedding, embedding_model, processed_at)
+     VALUES ($1, $2, $3, $3, 'processed', $4, $5, $6, $7, $8::vector, $9, now())`,
+    [id, userId, text, `insight-${id}`, category, confidence, starterId, JSON.stringify(embeddingNear(3)), EMBEDDING_MODEL],
   );
   if (opts.label) await stack.db.query('INSERT INTO insight_labels (insight_id, user_id, category) VALUES ($1, $2, $3)', [id, userId, opts.label]);
   return id;
