@@ -29,10 +29,9 @@ const cfg = config();
 installTemporalRuntime();
 const connection = await connectWorkerConnection(temporalAddress(cfg));
 const workers = await createWorkers({ kinds: queuesArg.data, connection, bundle: await bundleWorkflows({ cacheDir: path.join(cfg.dataDir, 'cache') }), cfg });
-// The periodic jobs run where their queue is served, so a deployment with a maintenance worker has its schedules.
 const client = new Client({ connection, namespace: cfg.temporal.namespace });
+// The periodic jobs run where their queue is served, so a deployment with a maintenance worker has its schedules.
 if (queuesArg.data.includes('maintenance')) await ensureSchedules(client, cfg);
-if (queuesArg.data.includes('nlp')) await startReembedding(client, cfg);
 const stop = new AbortController();
 onShutdown([
   { name: 'workers', run: () => (stop.abort(), done) },
@@ -41,4 +40,6 @@ onShutdown([
 ]);
 logger.info({ queues: queuesArg.data }, 'workers running');
 const done = runWorkers(workers, stop.signal);
+// After the workers poll: counting stale vectors scans the insights, and new jobs need not wait for it.
+if (queuesArg.data.includes('nlp')) await startReembedding(client, cfg);
 await done;

@@ -16,13 +16,12 @@ export interface ReembedBatchResult {
   reembedded: number;
 }
 
-/** The insights whose vector came from a model other than the current one. */
+// An insight whose vector came from a model other than the current one ($1).
+const STALE = 'embedding IS NOT NULL AND embedding_model IS DISTINCT FROM $1';
+
 export async function countStaleEmbeddings(): Promise<number> {
   const db = await getDb();
-  const [{ count }] = await db.query<{ count: number }>(
-    'SELECT count(*)::int AS count FROM insights WHERE embedding IS NOT NULL AND embedding_model IS DISTINCT FROM $1',
-    [EMBEDDING_MODEL],
-  );
+  const [{ count }] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM insights WHERE ${STALE}`, [EMBEDDING_MODEL]);
   return count;
 }
 
@@ -33,25 +32,26 @@ export async function countStaleEmbeddings(): Promise<number> {
  */
 export async function reembedBatch({ afterId, limit }: ReembedBatchInput): Promise<ReembedBatchResult> {
   const db = await getDb();
-  const rows = await db.query<{ id: string; user_id: string; text: string }>(
-    `SELECT id, user_id, coalesce(normalised_text, text) AS text FROM insights
-     WHERE ($1::uuid IS NULL OR id > $1::uuid) AND embedding IS NOT NULL AND embedding_model IS DISTINCT FROM $2
+  const rows = await db.query<{ id: string; user_id: string; text: string; labelled: boolean }>(
+    `SELECT id, user_id, coalesce(normalised_text, text) AS text,
+       EXISTS (SELECT 1 FROM insight_labels l WHERE l.insight_id = insights.id) AS labelled
+     FROM insights WHERE ${STALE} AND ($2::uuid IS NULL OR id > $2::uuid)
      ORDER BY id LIMIT $3`,
-    [afterId, EMBEDDING_MODEL, limit],
+    [EMBEDDING_MODEL, afterId, limit],
   );
   const pool = await nlpPool();
-  const users = new Set<string>();
+  // All at once: the pool spreads them over its threads.
+  const embeddings = await whileHeartbeating({ afterId, rows: rows.length }, (signal) => Promise.all(rows.map((row) => pool.embed(row.text, { signal }))));
   let reembedded = 0;
-  for (const row of rows) {
-    const embedding = await whileHeartbeating({ insightId: row.id, reembedded }, (signal) => pool.embed(row.text, { signal }));
+  for (const [i, row] of rows.entries()) {
     const updated = await db.query(
       `UPDATE insights SET embedding = $2::vector, embedding_model = $3
        WHERE id = $1 AND embedding_model IS DISTINCT FROM $3 RETURNING id`,
-      [row.id, JSON.stringify(embedding), EMBEDDING_MODEL],
+      [row.id, JSON.stringify(embeddings[i]), EMBEDDING_MODEL],
     );
     reembedded += updated.length;
-    users.add(row.user_id);
   }
-  for (const userId of users) await rebuildCentroids(db, userId);
+  // Centroids sum the labelled insights only: other users' centroids did not change.
+  for (const userId of new Set(rows.filter((r) => r.labelled).map((r) => r.user_id))) await rebuildCentroids(db, userId);
   return { lastId: rows.length === limit ? rows.at(-1)!.id : null, reembedded };
 }
