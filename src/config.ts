@@ -46,6 +46,10 @@ function queueLimitShape() {
       .min(0)
       .default(d.perSecond)
       .describe('rate limit of one worker (0 = unlimited)');
+    shape[`${k}_TUNER`] = z
+      .enum(['fixed', 'resource'])
+      .default('fixed')
+      .describe('`fixed`: the slot counts above; `resource`: Temporal\'s resource-based tuner, up to those counts, holding the process to TUNER_TARGET_MEMORY and TUNER_TARGET_CPU');
   }
   return shape;
 }
@@ -106,6 +110,8 @@ export const envSchema = z.object({
   ALERT_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.2).describe('`failure_rate` alert when more than this share of a job kind\'s closed jobs failed in the window'),
   ALERT_FAILURE_WINDOW_MINUTES: positiveInt.default(15).describe('the window of the failure-rate rule'),
   ALERT_FAILURE_MIN_JOBS: positiveInt.default(5).describe('the failure-rate rule needs at least this many closed jobs of the kind in the window'),
+  TUNER_TARGET_MEMORY: z.coerce.number().gt(0).max(1).default(0.8).describe('share of the host\'s memory that queues with `<QUEUE>_TUNER=resource` stop taking new tasks at'),
+  TUNER_TARGET_CPU: z.coerce.number().gt(0).max(1).default(0.9).describe('share of the host\'s CPU that queues with `<QUEUE>_TUNER=resource` stop taking new tasks at'),
   ...queueLimitShape(),
 });
 
@@ -116,6 +122,8 @@ export interface QueueLimits {
   maxConcurrentWorkflowTasks: number;
   /** 0 means unlimited. */
   maxActivitiesPerSecond: number;
+  /** 'resource': the slot counts are ceilings and Temporal's resource-based tuner hands out slots below them. */
+  tuner: 'fixed' | 'resource';
 }
 
 export interface Config {
@@ -144,6 +152,8 @@ export interface Config {
     engine: Env['SPEECH_ENGINE'];
   };
   queues: Record<QueueKind, QueueLimits>;
+  /** Targets of the resource-based tuner (shares of the host's memory and CPU), for queues that use it. */
+  tunerTargets: { memory: number; cpu: number };
   maintenance: {
     /** Temporal schedule specs of the periodic jobs (src/schedules.ts). */
     schedules: { cleanup: string; nightly: string; backup: string; report: string };
@@ -227,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           maxConcurrentActivities: e[`${k}_MAX_CONCURRENT_ACTIVITIES`],
           maxConcurrentWorkflowTasks: e[`${k}_MAX_CONCURRENT_WORKFLOW_TASKS`],
           maxActivitiesPerSecond: e[`${k}_MAX_ACTIVITIES_PER_SECOND`],
+          tuner: e[`${k}_TUNER`] as unknown as QueueLimits['tuner'],
         },
       ];
     }),
@@ -253,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       engine: e.SPEECH_ENGINE,
     },
     queues,
+    tunerTargets: { memory: e.TUNER_TARGET_MEMORY, cpu: e.TUNER_TARGET_CPU },
     maintenance: {
       schedules: { cleanup: e.SCHEDULE_CLEANUP, nightly: e.SCHEDULE_NIGHTLY, backup: e.SCHEDULE_BACKUP, report: e.SCHEDULE_REPORT },
       workDirMaxAgeHours: e.WORK_DIR_MAX_AGE_HOURS,

@@ -2,9 +2,16 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  ResourceBasedController,
+  Worker,
+  type NativeConnection,
+  type WorkerOptions,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { activitiesByQueue, releaseActivityResources, warmUp } from '../activities';
-import { taskQueue, type Config, type QueueKind } from '../config';
+import { taskQueue, type Config, type QueueKind, type QueueLimits } from '../config';
 import { logger } from '../logging';
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,6 +57,32 @@ export async function bundleWorkflows(opts: { cacheDir?: string } = {}): Promise
   return bundle;
 }
 
+type SlotOptions = Pick<WorkerOptions, 'tuner' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentLocalActivityExecutions'>;
+
+/**
+ * A queue's slots: fixed counts, or the resource-based tuner with those counts as ceilings. Every
+ * resource-tuned worker of the process shares `controller`, since the memory and CPU it watches are the
+ * host's, not one queue's.
+ */
+export function slotOptions(limits: QueueLimits, controller: () => ResourceBasedController): SlotOptions {
+  if (limits.tuner === 'fixed') {
+    return {
+      maxConcurrentActivityTaskExecutions: limits.maxConcurrentActivities,
+      maxConcurrentWorkflowTaskExecutions: limits.maxConcurrentWorkflowTasks,
+    };
+  }
+  const activities = { minimumSlots: 1, maximumSlots: limits.maxConcurrentActivities };
+  return {
+    tuner: {
+      controller: controller(),
+      // Workflow tasks are short and cheap: starving them would stall every job, whatever it holds.
+      workflowTaskSlotOptions: { minimumSlots: 2, maximumSlots: limits.maxConcurrentWorkflowTasks },
+      activityTaskSlotOptions: activities,
+      localActivityTaskSlotOptions: activities,
+    },
+  };
+}
+
 /** One worker per queue kind, each with that queue's limits from config. */
 export async function createWorkers(opts: {
   kinds: readonly QueueKind[];
@@ -58,6 +91,9 @@ export async function createWorkers(opts: {
   cfg: Config;
 }): Promise<Worker[]> {
   await warmUp(opts.kinds);
+  let controller: ResourceBasedController | undefined;
+  const sharedController = () =>
+    (controller ??= ResourceBasedController.create({ targetMemoryUsage: opts.cfg.tunerTargets.memory, targetCpuUsage: opts.cfg.tunerTargets.cpu }));
   return Promise.all(
     opts.kinds.map((kind) => {
       const limits = opts.cfg.queues[kind];
@@ -68,8 +104,7 @@ export async function createWorkers(opts: {
         taskQueue: taskQueue(kind, opts.cfg),
         workflowBundle: opts.bundle,
         activities: activitiesByQueue[kind],
-        maxConcurrentActivityTaskExecutions: limits.maxConcurrentActivities,
-        maxConcurrentWorkflowTaskExecutions: limits.maxConcurrentWorkflowTasks,
+        ...slotOptions(limits, sharedController),
         maxActivitiesPerSecond: limits.maxActivitiesPerSecond || undefined,
         shutdownGraceTime: '10s',
         // Cancellation reaches an activity only with a heartbeat's answer: send them often enough to stop work within ~1 s.
