@@ -81,6 +81,7 @@ export const envSchema = z.object({
   SCHEDULE_TRAINING: scheduleSpec.default('0 4 * * *').describe('when the nightly training run starts (UTC)'),
   TRAINING_MIN_IMPROVEMENT: z.coerce.number().min(-1).max(1).default(0).describe('a candidate is promoted when its held-out accuracy ≥ the active model\'s + this (-1 to 1; `POST /api/training/runs` may override it per run)'),
   TRAINING_LABEL_WEIGHT: positiveInt.max(100).default(5).describe('how many starter examples one user label counts as, in training and in the held-out score'),
+  TRAINING_KEEP_MODELS: z.coerce.number().int().min(0).max(1000).default(3).describe('trained models kept besides the active one (the newest; older ones are deleted after each decision; the starter model is always kept)'),
   WORK_DIR_MAX_AGE_HOURS: positiveInt.default(24).describe('an audio working directory with nothing written for this long is removed'),
   UPLOAD_RETENTION_DAYS: positiveInt.default(7).describe('uploads of failed or cancelled audio jobs are removed after this many days'),
   EVENTS_RETENTION_DAYS: positiveInt.default(90).describe('events (and their delivery records) older than this are deleted nightly'),
@@ -173,6 +174,8 @@ export interface Config {
     minImprovement: number;
     /** How many starter examples one user label counts as, in training and in the held-out score. */
     labelWeight: number;
+    /** Trained models kept besides the active one, the newest first. */
+    keepModels: number;
   };
   notify: {
     webhookTimeoutMs: number;
@@ -278,6 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       schedule: e.SCHEDULE_TRAINING,
       minImprovement: e.TRAINING_MIN_IMPROVEMENT,
       labelWeight: e.TRAINING_LABEL_WEIGHT,
+      keepModels: e.TRAINING_KEEP_MODELS,
     },
     notify: {
       webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,

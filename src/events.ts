@@ -4,11 +4,22 @@ import type { Db } from './db';
  * Domain events, recorded in the `events` table by the activity that finishes a piece of work; that row is
  * what every notification (webhook, stream, digest) is made from.
  */
-export const EVENT_TYPES = ['insight.processed', 'audio.transcribed', 'digest.ready'] as const;
+export const EVENT_TYPES = [
+  'insight.processed',
+  'audio.transcribed',
+  'insight.failed',
+  'audio.failed',
+  'job.cancelled',
+  'report.ready',
+  'digest.ready',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** A digest summarises the other events, so a webhook receives it only when it names it. */
-export const DEFAULT_WEBHOOK_EVENTS: EventType[] = ['insight.processed', 'audio.transcribed'];
+/**
+ * A job's result, success or not. A digest and a periodic report summarise other events, so a webhook
+ * receives them only when it names them.
+ */
+export const DEFAULT_WEBHOOK_EVENTS: EventType[] = ['insight.processed', 'audio.transcribed', 'insight.failed', 'audio.failed', 'job.cancelled'];
 
 /** An event as clients see it: the webhook body, a stream message, an item of `GET /api/events`. */
 export interface EventView {

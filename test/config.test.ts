@@ -31,3 +31,11 @@ it('lists every bad variable in one error', () => {
   assert.deepEqual(names, ['API_PORT', 'DATABASE_URL', 'LOG_LEVEL', 'NLP_MAX_CONCURRENT_ACTIVITIES']);
   assert.match(error.message, /API_PORT/);
 });
+
+it('keeps 3 trained models by default and refuses a count that is not a whole number from 0', () => {
+  assert.equal(loadConfig({}).training.keepModels, 3);
+  assert.equal(loadConfig({ TRAINING_KEEP_MODELS: '0' }).training.keepModels, 0);
+  for (const bad of ['-1', '2.5', 'all']) {
+    assert.throws(() => loadConfig({ TRAINING_KEEP_MODELS: bad }), (err) => err instanceof ConfigError && /TRAINING_KEEP_MODELS/.test(err.message));
+  }
+});

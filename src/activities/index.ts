@@ -2,6 +2,7 @@ import { config, type QueueKind } from '../config';
 import { getDb } from '../db';
 import { logger } from '../logging';
 import * as audio from './audio';
+import { recordJobEnding } from './job-events';
 import { getWhisperEngine } from './audio/engines/whisper';
 import { ensureWhisperVenv } from './audio/engines/whisper-setup';
 import * as maintenance from './maintenance';
@@ -15,8 +16,8 @@ import * as training from './training';
 
 /** Which activities each queue's worker runs. Workflows import the types only. */
 export const activitiesByQueue = {
-  nlp: { ...nlp, holdForTest },
-  audio: { ...audio, holdForTest },
+  nlp: { ...nlp, recordJobEnding, holdForTest },
+  audio: { ...audio, recordJobEnding, holdForTest },
   training: { ...training, holdForTest },
   maintenance: { ...maintenance },
   notify: { ...notify },

@@ -3,7 +3,7 @@ import type { AudioActivities } from '../activities';
 import type { EngineName } from '../activities/audio/engines/types';
 import { JOB_KIND, USER_ID } from '../temporal/search-attributes';
 import { transcribeInLanes } from './audio-chunks';
-import { notifySubscribers } from './event-delivery';
+import { announceJobEnding, notifySubscribers } from './event-delivery';
 import { insightJobId } from './identity';
 import { insightWorkflow } from './insight';
 import { runJob, trackProgress, type JobOutcome } from './job';
@@ -82,9 +82,16 @@ export async function audioWorkflow(input: AudioWorkflowInput): Promise<JobOutco
   };
 
   try {
+    const ending = { kind: 'audio' as const, userId: input.userId, subject: { audioId } };
     const outcome = await runJob(pipeline, {
-      onCancelled: () => audio.setAudioStatus({ audioId, status: 'cancelled' }),
-      onFailed: (error) => audio.setAudioStatus({ audioId, status: 'failed', error }),
+      async onCancelled(reason) {
+        await audio.setAudioStatus({ audioId, status: 'cancelled' });
+        await announceJobEnding(audio.recordJobEnding, { ...ending, type: 'job.cancelled', reason, attempts: workflowInfo().attempt });
+      },
+      async onFailed(error, attempts) {
+        await audio.setAudioStatus({ audioId, status: 'failed', error });
+        await announceJobEnding(audio.recordJobEnding, { ...ending, type: 'audio.failed', reason: error, attempts });
+      },
     });
     if (outcome.status === 'completed') {
       report({ stage: 'done', percent: 100 });

@@ -1,6 +1,7 @@
-import { ActivityFailure, ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
+import { ActivityFailure, ParentClosePolicy, patched, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { NotifyActivities } from '../activities';
+import type { JobEndingInput } from '../activities/job-events';
 import type { EventType } from '../events';
 import { eventDeliveryJobId } from './identity';
 import { queueFor } from './queues';
@@ -74,4 +75,18 @@ export async function notifySubscribers(type: EventType, subjectId: string): Pro
     // A parent reset past this point finds its event's delivery already started; there is one per event.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
+}
+
+/**
+ * Records this job's failure or cancel (`record` is the recordJobEnding activity of the calling queue) and
+ * starts its delivery. Workflows that started before these events existed replay without them.
+ */
+export async function announceJobEnding(
+  record: (input: JobEndingInput) => Promise<{ subjectId: string }>,
+  input: Omit<JobEndingInput, 'jobId' | 'runId'>,
+): Promise<void> {
+  if (!patched('failure-events')) return;
+  const { workflowId, runId } = workflowInfo();
+  const { subjectId } = await record({ ...input, jobId: workflowId, runId });
+  await notifySubscribers(input.type, subjectId);
 }

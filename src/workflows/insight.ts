@@ -1,6 +1,6 @@
 import { patched, proxyActivities, proxyLocalActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { NlpActivities } from '../activities';
-import { notifySubscribers } from './event-delivery';
+import { announceJobEnding, notifySubscribers } from './event-delivery';
 import { runJob, trackProgress, type JobOutcome } from './job';
 import { queueFor } from './queues';
 import { DEFAULT_RETRY } from './retry';
@@ -92,9 +92,16 @@ export async function insightWorkflow(input: InsightWorkflowInput): Promise<JobO
     return { insightId, status: 'processed', language, entities, category, confidence, related };
   };
 
+  const ending = { kind: 'insight' as const, userId: input.userId, subject: { insightId } };
   const outcome = await runJob(pipeline, {
-    onCancelled: () => db.setInsightStatus({ insightId, status: 'cancelled' }),
-    onFailed: () => db.setInsightStatus({ insightId, status: 'failed' }),
+    async onCancelled(reason) {
+      await db.setInsightStatus({ insightId, status: 'cancelled' });
+      await announceJobEnding(db.recordJobEnding, { ...ending, type: 'job.cancelled', reason, attempts: workflowInfo().attempt });
+    },
+    async onFailed(reason, attempts) {
+      await db.setInsightStatus({ insightId, status: 'failed' });
+      await announceJobEnding(db.recordJobEnding, { ...ending, type: 'insight.failed', reason, attempts });
+    },
   });
   report({ stage: outcome.status === 'completed' ? 'done' : 'cancelled', percent: outcome.status === 'completed' ? 100 : 0 });
   if (outcome.status === 'completed') await notifySubscribers('insight.processed', insightId);

@@ -1,6 +1,8 @@
-import { CancellationScope, TemporalFailure, isCancellation, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { RetryState } from '@temporalio/common';
+import { ActivityFailure, CancellationScope, TemporalFailure, isCancellation, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { JOB_STATUS, type JobStatus } from '../temporal/search-attributes';
 import { cancelSignal, progressQuery, type JobProgress } from './identity';
+import { DEFAULT_RETRY } from './retry';
 
 /** What a job workflow returns: its result, or why it was cancelled. */
 export type JobOutcome<T> =
@@ -24,7 +26,23 @@ export interface JobEndings {
   /** Records a cancel (signalled or Temporal's own) before the job ends. */
   onCancelled(reason: string): Promise<void>;
   /** Records a failure (an activity that gave up, a non-retryable error) before the workflow fails. */
-  onFailed(message: string): Promise<void>;
+  onFailed(message: string, attempts: number): Promise<void>;
+}
+
+/**
+ * How many attempts the step that failed the job made. A workflow sees an activity's retry state, not its
+ * attempt count: a step that ran out of retries made the retry policy's maximum (every job stage uses
+ * DEFAULT_RETRY); one that failed with an error that is never retried (bad input, a missing tool) gave up
+ * on the attempt that met it, counted as 1, since those errors fail the same way on every attempt. The
+ * first activity in the cause chain is the step, also when the failure comes from a child job.
+ */
+export function failedAttempts(err: TemporalFailure): number {
+  for (let cause: Error | undefined = err; cause; cause = cause.cause as Error | undefined) {
+    if (cause instanceof ActivityFailure) {
+      return cause.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED ? (DEFAULT_RETRY.maximumAttempts ?? 1) : 1;
+    }
+  }
+  return 1;
 }
 
 /**
@@ -49,7 +67,7 @@ export async function runJob<T>(work: () => Promise<T>, endings: JobEndings): Pr
   } catch (err) {
     if (!isCancellation(err)) {
       if (err instanceof TemporalFailure) {
-        await CancellationScope.nonCancellable(() => endings.onFailed((err.cause ?? err).message));
+        await CancellationScope.nonCancellable(() => endings.onFailed((err.cause ?? err).message, failedAttempts(err)));
         setJobStatus('failed');
       }
       throw err;

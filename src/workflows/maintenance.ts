@@ -1,4 +1,4 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { MaintenanceActivities } from '../activities';
 import type { BackupResult } from '../activities/maintenance/backup';
 import type { Removed } from '../activities/maintenance/cleanup';
@@ -80,13 +80,20 @@ export interface ReportRun {
   users: number;
 }
 
-/** Stores each active user's report for the `periodDays` before this run was due. */
+/**
+ * Stores each active user's report for the `periodDays` before this run was due, then tells each owner
+ * (`report.ready`). Runs started before that event existed replay without it.
+ */
 export async function periodicReportWorkflow(input: { periodDays: number }): Promise<ReportRun> {
   const m = maintenanceActivities('1h');
   const report = trackProgress({ stage: 'reports', percent: 0 });
   const end = dueTime();
   const period = { periodStart: new Date(end.getTime() - input.periodDays * 86_400_000).toISOString(), periodEnd: end.toISOString() };
   const { users } = await m.buildReports({ ...period, jobId: workflowInfo().workflowId });
+  if (patched('report-events')) {
+    report({ stage: 'announce', percent: 90 });
+    await m.announceReports({ ...period, jobId: workflowInfo().workflowId });
+  }
   report({ stage: 'done', percent: 100 });
   return { ...period, users };
 }

@@ -130,6 +130,19 @@ describe('the live event stream', () => {
     assert.equal(replayed.id, String(missed.id));
     assert.equal(JSON.parse(replayed.data).data.insightId, second);
   });
+
+  it('streams insight.failed when a job fails', async () => {
+    const user = await stack.newUser();
+    const stream = await openStream(user.apiKey);
+    const junk = Buffer.from(Array.from({ length: 400 }, (_, i) => 1 + ((i * 7919) % 255))).toString('latin1');
+    const insightId = await postInsight(user.apiKey, junk);
+    const message = await stream.next();
+    stream.close();
+    assert.equal(message.event, 'insight.failed');
+    const event = JSON.parse(message.data) as EventView;
+    assert.deepEqual([event.data.kind, event.data.insightId, event.data.jobId], ['insight', insightId, `insight-${insightId}`]);
+    assert.match(event.data.reason, /no readable words/);
+  });
 });
 
 describe('digests', () => {

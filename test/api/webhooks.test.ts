@@ -55,7 +55,7 @@ describe('webhook registration', () => {
     assert.equal(created.status, 201);
     assert.match(created.body.id, /^[0-9a-f-]{36}$/);
     assert.match(created.body.secret, /^whsec_[\w-]{43}$/);
-    assert.deepEqual(created.body.events, ['insight.processed', 'audio.transcribed']);
+    assert.deepEqual(created.body.events, ['insight.processed', 'audio.transcribed', 'insight.failed', 'audio.failed', 'job.cancelled']);
 
     const list = await stack.call('GET', '/api/webhooks', undefined, user.apiKey);
     assert.deepEqual(list.body.webhooks.map((w: { id: string }) => w.id), [created.body.id]);

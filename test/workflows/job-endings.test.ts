@@ -25,13 +25,14 @@ import { waitFor } from '../support/stack';
 const calls: { name: string; input: any }[] = [];
 const recorded = (name: string) => calls.filter((c) => c.name === name).map((c) => c.input);
 
-type Behaviour = 'fail' | 'block';
+type Behaviour = 'fail' | 'flaky' | 'block';
 const behaviour = new Map<string, Behaviour>();
 
 function fake(name: string, result: unknown = {}) {
   return async (input: unknown) => {
     calls.push({ name, input });
     if (behaviour.get(name) === 'fail') throw ApplicationFailure.nonRetryable(`${name} cannot go on`, 'FakeFailure');
+    if (behaviour.get(name) === 'flaky') throw ApplicationFailure.retryable(`${name} failed again`, 'FakeFailure');
     if (behaviour.get(name) === 'block') {
       // Heartbeats deliver the cancel to the activity; it ends the way a real one does.
       for (;;) {
@@ -50,6 +51,7 @@ const nlp: Partial<NlpActivities> = {
   embedInsight: fake('embedInsight') as NlpActivities['embedInsight'],
   classifyInsight: fake('classifyInsight', { category: 'news', confidence: 1 }) as NlpActivities['classifyInsight'],
   setInsightStatus: fake('setInsightStatus') as NlpActivities['setInsightStatus'],
+  recordJobEnding: fake('recordJobEnding', { subjectId: 'ending' }) as NlpActivities['recordJobEnding'],
 };
 const chunk = { index: 0, startSec: 0, durationSec: 5 };
 const audio: Partial<AudioActivities> = {
@@ -120,6 +122,30 @@ describe('job workflows end explicitly', () => {
     await assert.rejects(handle.result(), (err) => err instanceof WorkflowFailedError);
     assert.deepEqual(recorded('setInsightStatus'), [{ insightId: input.insightId, status: 'failed' }]);
     assert.equal(await jobStatus(handle), 'failed');
+    const { runId } = await handle.describe();
+    assert.deepEqual(recorded('recordJobEnding'), [
+      {
+        type: 'insight.failed',
+        kind: 'insight',
+        userId: input.userId,
+        jobId: handle.workflowId,
+        runId,
+        reason: 'classifyInsight cannot go on',
+        attempts: 1,
+        subject: { insightId: input.insightId },
+      },
+    ]);
+  });
+
+  it('a stage that ran out of retries is recorded with the attempts it made', async () => {
+    reset({ classifyInsight: 'flaky' });
+    const input = insightInput();
+    const handle = await client.workflow.start(insightWorkflow, { taskQueue: taskQueue('nlp'), workflowId: `insight-${input.insightId}`, args: [input] });
+    await assert.rejects(handle.result(), (err) => err instanceof WorkflowFailedError);
+    assert.equal(recorded('classifyInsight').length, 6);
+    const [ending] = recorded('recordJobEnding');
+    assert.equal(ending.type, 'insight.failed');
+    assert.equal(ending.attempts, 6);
   });
 
   it('an insight cancelled by the signal ends cancelled with the reason, and records it', async () => {
@@ -132,6 +158,8 @@ describe('job workflows end explicitly', () => {
     assert.deepEqual(outcome, { status: 'cancelled', reason: 'not needed' });
     assert.deepEqual(recorded('setInsightStatus'), [{ insightId: input.insightId, status: 'cancelled' }]);
     assert.equal(await jobStatus(handle), 'cancelled');
+    const [ending] = recorded('recordJobEnding');
+    assert.deepEqual([ending.type, ending.reason, ending.attempts, ending.subject], ['job.cancelled', 'not needed', 1, { insightId: input.insightId }]);
   });
 
   it("an insight cancelled by Temporal itself records the cancel and the workflow ends cancelled", async () => {
@@ -142,6 +170,7 @@ describe('job workflows end explicitly', () => {
     await handle.cancel();
     await assert.rejects(handle.result(), (err) => err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure);
     assert.deepEqual(recorded('setInsightStatus'), [{ insightId: input.insightId, status: 'cancelled' }]);
+    assert.deepEqual(recorded('recordJobEnding').map((e) => [e.type, e.reason]), [['job.cancelled', 'workflow cancelled']]);
   });
 
   it('a recording whose chunk fails is recorded failed with the reason, and its working files are removed', async () => {
@@ -151,6 +180,11 @@ describe('job workflows end explicitly', () => {
     await assert.rejects(handle.result(), (err) => err instanceof WorkflowFailedError);
     assert.deepEqual(recorded('setAudioStatus').at(-1), { audioId: input.audioId, status: 'failed', error: 'transcribeChunk cannot go on' });
     assert.deepEqual(recorded('cleanupAudio'), [{ audioId: input.audioId }]);
+    const [ending] = recorded('recordJobEnding');
+    assert.deepEqual(
+      [ending.type, ending.kind, ending.reason, ending.attempts, ending.subject],
+      ['audio.failed', 'audio', 'transcribeChunk cannot go on', 1, { audioId: input.audioId }],
+    );
   });
 
   it('a cancelled recording is recorded cancelled and still cleaned up', async () => {
@@ -162,6 +196,7 @@ describe('job workflows end explicitly', () => {
     assert.deepEqual(await handle.result(), { status: 'cancelled', reason: 'cancelled by the user' });
     assert.deepEqual(recorded('setAudioStatus').at(-1), { audioId: input.audioId, status: 'cancelled' });
     assert.deepEqual(recorded('cleanupAudio'), [{ audioId: input.audioId }]);
+    assert.deepEqual(recorded('recordJobEnding').map((e) => [e.type, e.reason]), [['job.cancelled', 'cancelled by the user']]);
   });
 
   it('a training run whose candidate cannot be trained is finished as failed with the error', async () => {

@@ -1,4 +1,4 @@
 export { backupDatabase } from './backup';
 export { cleanupUploads, cleanupWorkDirs } from './cleanup';
 export { analyzeTables, pruneEvents } from './database-upkeep';
-export { buildReports } from './reports';
+export { announceReports, buildReports } from './reports';

@@ -1,5 +1,9 @@
 import { Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { taskQueue } from '../../config';
 import { getDb, type Db } from '../../db';
+import { eventDeliveryWorkflow } from '../../workflows/event-delivery';
+import { eventDeliveryJobId } from '../../workflows/identity';
 import { whileHeartbeating } from '../heartbeat';
 
 /** What one user did in one period; stored as JSON in `reports.data` and served by GET /api/reports. */
@@ -119,4 +123,52 @@ export async function buildReports(input: Period & { jobId: string }): Promise<{
     cursor = batch.at(-1)!;
     ctx.heartbeat({ cursor, users });
   }
+}
+
+/**
+ * Records a `report.ready` event for each report the run made, for its owner (a report is read by its
+ * owner only), and starts the delivery of those whose owner has a webhook that takes them (`report.ready`,
+ * or `digest.ready` to collect them). The deliveries start here, not as child workflows, so a run over
+ * many users keeps a short history. Event and delivery ids are named by report and run: a retry records
+ * and starts nothing twice, and a later run that rebuilds a report announces it again.
+ */
+export async function announceReports(input: Period & { jobId: string }): Promise<{ events: number; deliveries: number }> {
+  const ctx = Context.current();
+  const db = await getDb();
+  const ofThisRun = 'r.job_id = $1 AND r.period_start = $2::timestamptz AND r.period_end = $3::timestamptz';
+  const params = [input.jobId, input.periodStart, input.periodEnd];
+  const [{ events }] = await db.query<{ events: number }>(
+    `WITH recorded AS (
+       INSERT INTO events (user_id, type, subject_id, payload)
+       SELECT r.user_id, 'report.ready', r.id::text || ':' || $1, jsonb_build_object(
+         'reportId', r.id::text,
+         'period', jsonb_build_object('start', r.data->>'periodStart', 'end', r.data->>'periodEnd'),
+         'insights', (r.data->'insights'->>'total')::int,
+         'recordings', (r.data->'audio'->>'recordings')::int)
+       FROM reports r WHERE ${ofThisRun}
+       ON CONFLICT (type, subject_id) DO NOTHING RETURNING 1)
+     SELECT count(*)::int AS events FROM recorded`,
+    params,
+  );
+  const subscribed = await db.query<{ subject_id: string }>(
+    `SELECT r.id::text || ':' || $1 AS subject_id FROM reports r
+     WHERE ${ofThisRun} AND EXISTS (
+       SELECT 1 FROM webhooks w WHERE w.user_id = r.user_id AND w.deleted_at IS NULL
+         AND ('report.ready' = ANY(w.events) OR 'digest.ready' = ANY(w.events)))
+     ORDER BY r.id`,
+    params,
+  );
+  for (const { subject_id: subjectId } of subscribed) {
+    ctx.heartbeat();
+    await ctx.client.workflow
+      .start(eventDeliveryWorkflow, {
+        workflowId: eventDeliveryJobId('report.ready', subjectId),
+        taskQueue: taskQueue('notify'),
+        args: [{ type: 'report.ready', subjectId }],
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      });
+  }
+  return { events, deliveries: subscribed.length };
 }

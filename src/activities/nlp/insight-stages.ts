@@ -99,7 +99,10 @@ const SHARING_ENTITIES = 50;
 
 /**
  * Candidates are the user's nearest insights by embedding plus those sharing an entity; rankRelated
- * keeps the best few. Edges are written in both directions, upserted so a rerun changes nothing.
+ * keeps the best few. Edges are written in both directions, upserted so a rerun changes nothing. The
+ * insight's edges to anything else, either direction, are removed in the same transaction: a re-related
+ * insight (new text, a new embedding model) keeps no edge that no longer qualifies. An edge is the pair's,
+ * so the latest relate of either end decides it.
  */
 export async function relateInsight({ insightId }: StageInput): Promise<{ related: number }> {
   const db = await getDb();
@@ -129,19 +132,26 @@ export async function relateInsight({ insightId }: StageInput): Promise<{ relate
     { embedding: JSON.parse(own.embedding), entities: entitiesOf(insightId) },
     candidates.map((c) => ({ id: c.id, similarity: Number(c.similarity), entities: entitiesOf(c.id) })),
   );
-  if (related.length > 0) {
-    const edges = related.flatMap((r) => [
-      { from: insightId, to: r.id, score: r.score, reason: r.reason },
-      { from: r.id, to: insightId, score: r.score, reason: r.reason },
-    ]);
-    await db.query(
-      `INSERT INTO insight_relations (insight_id, related_id, kind, score, reason)
-       SELECT (e->>'from')::uuid, (e->>'to')::uuid, 'related_to', (e->>'score')::real, e->'reason'
-       FROM jsonb_array_elements($1::jsonb) AS e
-       ON CONFLICT (insight_id, related_id, kind) DO UPDATE SET score = EXCLUDED.score, reason = EXCLUDED.reason`,
-      [JSON.stringify(edges)],
+  const edges = related.flatMap((r) => [
+    { from: insightId, to: r.id, score: r.score, reason: r.reason },
+    { from: r.id, to: insightId, score: r.score, reason: r.reason },
+  ]);
+  await db.transaction(async (tx) => {
+    await tx.query(
+      `DELETE FROM insight_relations WHERE kind = 'related_to' AND (
+         (insight_id = $1 AND NOT related_id = ANY($2::uuid[])) OR (related_id = $1 AND NOT insight_id = ANY($2::uuid[])))`,
+      [insightId, related.map((r) => r.id)],
     );
-  }
+    if (edges.length > 0) {
+      await tx.query(
+        `INSERT INTO insight_relations (insight_id, related_id, kind, score, reason)
+         SELECT (e->>'from')::uuid, (e->>'to')::uuid, 'related_to', (e->>'score')::real, e->'reason'
+         FROM jsonb_array_elements($1::jsonb) AS e
+         ON CONFLICT (insight_id, related_id, kind) DO UPDATE SET score = EXCLUDED.score, reason = EXCLUDED.reason`,
+        [JSON.stringify(edges)],
+      );
+    }
+  });
   return { related: related.length };
 }
 

@@ -1,6 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import { getDb } from '../../db';
+import { config } from '../../config';
+import { getDb, type Db } from '../../db';
 import { invalidInput } from '../errors';
 import { evaluate, loadModel, trainModel, type Evaluation, type LoadedModel } from '../nlp/classifier';
 import { activeClassifier } from '../nlp/classifier-store';
@@ -131,6 +132,24 @@ export async function promoteCandidate(input: { runId: string; candidateId: numb
       JSON.stringify(decision),
     ]);
     await tx.query('UPDATE training_runs SET promoted = $2 WHERE run_id = $1', [input.runId, promoted]);
+    await pruneModels(tx, config().training.keepModels);
     return decision;
   });
+}
+
+/**
+ * Deletes the trained models older than the newest `keep` decided ones, never the active model, nor the
+ * starter (the baseline a fresh database starts from), nor a candidate still waiting for its decision (a
+ * run that overlaps this one would lose it). Insights keep the id of a deleted model: only the active one
+ * classifies, and a promotion re-classifies what older models did.
+ */
+export async function pruneModels(tx: Db, keep: number): Promise<number[]> {
+  const removed = await tx.query<{ id: number }>(
+    `WITH decided AS (
+       SELECT id, row_number() OVER (ORDER BY id DESC) AS newest FROM classifier_models
+       WHERE source = 'training' AND NOT active AND metrics ? 'decision')
+     DELETE FROM classifier_models WHERE id IN (SELECT id FROM decided WHERE newest > $1) RETURNING id`,
+    [keep],
+  );
+  return removed.map((r) => r.id).sort((a, b) => a - b);
 }
