@@ -15,6 +15,8 @@ export interface Db {
   close(): Promise<void>;
   /** Embedded only: the whole data directory as a gzipped tarball that `new PGlite({ loadDataDir })` restores. */
   dumpDataDir?(): Promise<Blob>;
+  /** PostgreSQL only: the pool itself, for a library that takes one (the shared rate-limit store). */
+  readonly pool?: pg.Pool;
 }
 
 /**
@@ -54,7 +56,7 @@ function postgresDb(url: string): Db {
     },
     close: () => pool.end(),
   });
-  return wrap(pool);
+  return { ...wrap(pool), pool };
 }
 
 function embeddedDb(dataDir: string): Db {
