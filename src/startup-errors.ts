@@ -1,5 +1,5 @@
 import { ConfigError } from './config';
-import { DataDirInUseError } from './db/errors';
+import { DataDirInUseError, MissingExtensionError } from './db/errors';
 import { MissingToolError } from './tools/venv';
 
 /**
@@ -11,7 +11,7 @@ import { MissingToolError } from './tools/venv';
  */
 function fatal(origin: 'uncaughtException' | 'unhandledRejection') {
   return (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof MissingToolError || err instanceof DataDirInUseError) {
+    if (err instanceof ConfigError || err instanceof MissingToolError || err instanceof DataDirInUseError || err instanceof MissingExtensionError) {
       console.error(err.message);
       process.exit(1);
     }

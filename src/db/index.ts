@@ -7,6 +7,7 @@ import pg from 'pg';
 import { config } from '../config';
 import { logger } from '../logging';
 import { holdDataDir } from './data-dir-holder';
+import { extensionError } from './errors';
 
 /** The SQL surface the app uses; both PostgreSQL (pg) and the embedded PGlite speak it. */
 export interface Db {
@@ -128,7 +129,8 @@ function splitStatements(sql: string): string[] {
 
 /**
  * Opens PostgreSQL when a URL is given, else the embedded database under dataDir (refused with
- * DataDirInUseError while another process has it open), and migrates it.
+ * DataDirInUseError while another process has it open), and migrates it. A server without pgvector is
+ * refused with MissingExtensionError.
  */
 export async function openDb(opts: { databaseUrl?: string; dataDir: string }): Promise<Db> {
   const embeddedDir = path.join(opts.dataDir, 'pglite');
@@ -138,7 +140,7 @@ export async function openDb(opts: { databaseUrl?: string; dataDir: string }): P
   } catch (err) {
     // Closed, so a process that cannot migrate gives up its claim or pool and can exit.
     await db.close().catch(() => undefined);
-    throw err;
+    throw (opts.databaseUrl && extensionError(err, opts.databaseUrl)) || err;
   }
   // PGlite is one session: set once. PostgreSQL sessions get it at connect (postgresDb).
   if (db.kind === 'embedded') await db.query(`SET ${VECTOR_SEARCH_SETTING}`);
