@@ -65,23 +65,41 @@ it('two API processes together refuse the same requests one process would', asyn
   assert.deepEqual(rows.map((r) => r.key), [`jobs-burst:${spread.userId}`, `jobs:${spread.userId}`]);
 });
 
-it('answers 503 rate_limit_unavailable, not 500, when the shared store cannot be reached', async () => {
-  const pool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/postgres` });
-  pool.on('error', () => undefined);
+async function limitedApp(limit: ReturnType<typeof rateLimit>, userId: string): Promise<{ url: string; close(): void }> {
   const app = express();
-  app.use((req, _res, next) => ((req.userId = 'someone'), next()));
-  app.post('/limited', rateLimit({ perMinute: 6, burst: 4, what: 'jobs', pool }), (_req, res) => res.json({ ok: true }));
+  app.use((req, _res, next) => ((req.userId = userId), next()));
+  app.post('/limited', limit, (_req, res) => res.json({ ok: true }));
   app.use(errorHandler({ error: () => undefined }));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/limited`, close: () => server.close() };
+}
+
+it('keeps windows that are not whole milliseconds in the shared store', async () => {
+  // 7 a minute: one request per 8571.43 ms.
+  const app = await limitedApp(rateLimit({ perMinute: 7, burst: 1, what: 'odd', pool: db.pool }), unique('odd'));
   try {
-    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/limited`, { method: 'POST' });
+    assert.equal((await fetch(app.url, { method: 'POST' })).status, 200);
+    const refused = await fetch(app.url, { method: 'POST' });
+    assert.equal(refused.status, 429);
+    assert.equal(refused.headers.get('retry-after'), '9');
+  } finally {
+    app.close();
+  }
+});
+
+it('answers 503 rate_limit_unavailable, not 500, when the shared store cannot be reached', async () => {
+  const pool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/postgres` });
+  pool.on('error', () => undefined);
+  const app = await limitedApp(rateLimit({ perMinute: 6, burst: 4, what: 'jobs', pool }), 'someone');
+  try {
+    const res = await fetch(app.url, { method: 'POST' });
     assert.equal(res.status, 503);
     const body = (await res.json()) as any;
     assert.equal(body.error.code, 'rate_limit_unavailable');
     assert.match(body.error.message, /rate-limit store/);
   } finally {
-    server.close();
+    app.close();
     await pool.end();
   }
 });
