@@ -4,6 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { acquireDirLock } from './tools/dir-lock';
+import { isAlive } from './tools/process-alive';
 
 /**
  * `DATA_DIR/npm-start.pid.json`: which `npm start` owns this data directory, and the Temporal dev server
@@ -27,22 +28,6 @@ function read(dataDir: string): PidFile | undefined {
     return pidFileSchema.parse(JSON.parse(readFileSync(fileIn(dataDir), 'utf8')));
   } catch {
     return undefined;
-  }
-}
-
-/** Alive, and (where /proc tells) still running `what`: a recycled pid of an unrelated process does not count. */
-function isAlive(pid: number, what: string): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    const state = /^State:\s+(\w)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return cmdline.includes(what) && state !== 'Z';
-  } catch {
-    return true;
   }
 }
 

@@ -1,16 +1,17 @@
 import { ConfigError } from './config';
+import { DataDirInUseError, MissingExtensionError } from './db/errors';
 import { MissingToolError } from './tools/venv';
 
 /**
- * Imported first by every entry point. A bad configuration or a missing tool ends the process with its
- * message alone (what to set or install), not a stack trace. Anything else that reaches here (an
- * unhandled rejection, an uncaught exception) is a bug: it is logged as fatal with its stack and where
- * it came from, and the process exits non-zero, because its state can no longer be trusted; the work
- * it held is Temporal's, so a restart resumes it.
+ * Imported first by every entry point. A bad configuration, a missing tool or a database it cannot open
+ * ends the process with its message alone (what to set, install or stop), not a stack trace. Anything else
+ * that reaches here (an unhandled rejection, an uncaught exception) is a bug: it is logged as fatal with
+ * its stack and where it came from, and the process exits non-zero, because its state can no longer be
+ * trusted; the work it held is Temporal's, so a restart resumes it.
  */
 function fatal(origin: 'uncaughtException' | 'unhandledRejection') {
   return (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof MissingToolError) {
+    if (err instanceof ConfigError || err instanceof MissingToolError || err instanceof DataDirInUseError || err instanceof MissingExtensionError) {
       console.error(err.message);
       process.exit(1);
     }

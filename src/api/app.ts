@@ -127,13 +127,13 @@ export function createApp(deps: ApiDeps): express.Express {
   // Only the two streams take a token in the URL: EventSource cannot send headers; every other route can.
   api.get(['/jobs/:jobId/events', '/events/stream'], acceptStreamToken(deps.db, tokenSecret));
   api.use(requireUser(deps.db));
-  const requestLimit = rateLimit({ perMinute: limits.requestsPerMinute, burst: limits.requestsBurst, what: 'requests' });
+  const requestLimit = rateLimit({ perMinute: limits.requestsPerMinute, burst: limits.requestsBurst, what: 'requests', pool: deps.db.pool });
   api.use((req, res, next) => {
     const search = req.method === 'GET' && req.path === '/insights' && req.query.q !== undefined;
     if (search || !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return requestLimit(req, res, next);
     next();
   });
-  const jobLimit = rateLimit({ perMinute: limits.jobsPerMinute, burst: limits.burst, what: 'jobs' });
+  const jobLimit = rateLimit({ perMinute: limits.jobsPerMinute, burst: limits.burst, what: 'jobs', pool: deps.db.pool });
   api.post('/insights', jobLimit);
   api.post('/audio', jobLimit);
   api.post('/stream-tokens', async (req, res) => {

@@ -1,47 +1,64 @@
 import type { RequestHandler } from 'express';
+import type pg from 'pg';
+import {
+  BurstyRateLimiter,
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+  RLWrapperTimeouts,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import { logger } from '../logging';
 import { HttpError } from './errors';
 
-interface Bucket {
-  tokens: number;
-  updatedMs: number;
-}
+/** Created by migration 019, so no API process issues DDL at run time. */
+const TABLE = 'rate_limits';
+// A store that hangs would hold every limited request: past this the request answers 503 instead.
+const STORE_TIMEOUT_MS = 2_000;
 
 /**
- * Per-user token bucket: `burst` requests at once, refilled at `perMinute`. Two are in use: one over the
+ * Per-user limit: `burst` requests at once, `perMinute` sustained. Two are in use: one over the
  * job-creating routes, and a separate, higher one over every other POST, PUT and DELETE and over search.
- * Held in this API process's memory: with N API processes a user may start up to N times as many, which
- * is acceptable for a guard against runaway clients (Temporal itself is not the bottleneck at that rate).
- * A refused request answers 429 with Retry-After, before anything is read or started.
+ *
+ * rate-limiter-flexible counts in fixed windows, so a token bucket is made of two: one request per
+ * 60/perMinute seconds, and when that window's is spent, up to burst − 1 more per minute
+ * (BurstyRateLimiter). A user may thus start `burst` at once and, sustained, perMinute plus burst − 1 a
+ * minute. Retry-After is when the first of the two frees a request.
+ *
+ * With a pool (PostgreSQL mode) the counts live in PostgreSQL, one row per user and window, so every API
+ * process draws from the same ones; the embedded mode is one process and counts in memory. A store that
+ * fails or does not answer in time answers 503 `rate_limit_unavailable`: the request is neither let
+ * through unlimited nor turned into a 500. A refused request answers 429 with Retry-After, before anything
+ * is read or started.
  */
-export function rateLimit(opts: { perMinute: number; burst: number; what: string; now?: () => number }): RequestHandler {
-  const now = opts.now ?? Date.now;
-  const perMs = opts.perMinute / 60_000;
-  const buckets = new Map<string, Bucket>();
-
-  // A bucket refilled to full is the same as no bucket: drop those once many users were seen, so memory stays bounded.
-  const sweep = (t: number) => {
-    for (const [userId, b] of buckets) if (b.tokens + (t - b.updatedMs) * perMs >= opts.burst) buckets.delete(userId);
+export function rateLimit(opts: { perMinute: number; burst: number; what: string; pool?: pg.Pool }): RequestHandler {
+  const make = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
+    if (!opts.pool) return new RateLimiterMemory({ keyPrefix, points, duration });
+    const store = new RateLimiterPostgres({ storeClient: opts.pool, tableName: TABLE, tableCreated: true, keyPrefix, points, duration });
+    return new RLWrapperTimeouts({ limiter: store, timeoutMs: STORE_TIMEOUT_MS });
   };
+  const steady = make(opts.what, 1, 60 / opts.perMinute);
+  const limiter = opts.burst > 1 ? new BurstyRateLimiter(steady, make(`${opts.what}-burst`, opts.burst - 1, 60)) : steady;
 
   return (req, res, next) => {
-    const t = now();
-    if (buckets.size > 10_000) sweep(t);
-    const bucket = buckets.get(req.userId) ?? { tokens: opts.burst, updatedMs: t };
-    bucket.tokens = Math.min(opts.burst, bucket.tokens + (t - bucket.updatedMs) * perMs);
-    bucket.updatedMs = t;
-    buckets.set(req.userId, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return next();
-    }
-    const retryAfterSec = Math.ceil((1 - bucket.tokens) / perMs / 1000);
-    res.setHeader('Retry-After', String(retryAfterSec));
-    next(
-      new HttpError(429, 'rate_limited', `too many ${opts.what}: at most ${opts.perMinute} per minute (bursts of ${opts.burst}); retry in ${retryAfterSec} s`, {
-        limitPerMinute: opts.perMinute,
-        burst: opts.burst,
-        retryAfterSeconds: retryAfterSec,
-      }),
+    limiter.consume(req.userId).then(
+      () => next(),
+      (rejection: unknown) => {
+        if (!(rejection instanceof RateLimiterRes)) {
+          logger.error({ err: rejection, userId: req.userId }, 'the rate-limit store failed');
+          next(new HttpError(503, 'rate_limit_unavailable', 'the shared rate-limit store (PostgreSQL) is unavailable, so the request was not processed; retry shortly'));
+          return;
+        }
+        const retryAfterSec = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+        res.setHeader('Retry-After', String(retryAfterSec));
+        next(
+          new HttpError(429, 'rate_limited', `too many ${opts.what}: at most ${opts.perMinute} per minute (bursts of ${opts.burst}); retry in ${retryAfterSec} s`, {
+            limitPerMinute: opts.perMinute,
+            burst: opts.burst,
+            retryAfterSeconds: retryAfterSec,
+          }),
+        );
+      },
     );
   };
 }

@@ -6,6 +6,8 @@ import { vector } from '@electric-sql/pglite/vector';
 import pg from 'pg';
 import { config } from '../config';
 import { logger } from '../logging';
+import { holdDataDir } from './data-dir-holder';
+import { extensionError } from './errors';
 
 /** The SQL surface the app uses; both PostgreSQL (pg) and the embedded PGlite speak it. */
 export interface Db {
@@ -15,6 +17,8 @@ export interface Db {
   close(): Promise<void>;
   /** Embedded only: the whole data directory as a gzipped tarball that `new PGlite({ loadDataDir })` restores. */
   dumpDataDir?(): Promise<Blob>;
+  /** PostgreSQL only: the pool itself, for a library that takes one (the shared rate-limit store). */
+  readonly pool?: pg.Pool;
 }
 
 /**
@@ -54,10 +58,11 @@ function postgresDb(url: string): Db {
     },
     close: () => pool.end(),
   });
-  return wrap(pool);
+  return { ...wrap(pool), pool };
 }
 
-function embeddedDb(dataDir: string): Db {
+/** `release` gives up the claim on dataDir (data-dir-holder.ts) once PGlite has closed its files. */
+function embeddedDb(dataDir: string, release: () => void): Db {
   mkdirSync(dataDir, { recursive: true });
   const lite = new PGlite(dataDir, { extensions: { vector } });
   type Queryable = Pick<PGlite, 'query'>;
@@ -70,7 +75,13 @@ function embeddedDb(dataDir: string): Db {
       if (inTransaction) return fn(wrap(conn, true));
       return lite.transaction((tx) => fn(wrap(tx, true)));
     },
-    close: () => lite.close(),
+    async close() {
+      try {
+        await lite.close();
+      } finally {
+        release();
+      }
+    },
   });
   return {
     ...wrap(lite, false),
@@ -116,10 +127,21 @@ function splitStatements(sql: string): string[] {
     .filter(Boolean);
 }
 
-/** Opens PostgreSQL when a URL is given, else the embedded database under dataDir, and migrates it. */
+/**
+ * Opens PostgreSQL when a URL is given, else the embedded database under dataDir (refused with
+ * DataDirInUseError while another process has it open), and migrates it. A server without pgvector is
+ * refused with MissingExtensionError.
+ */
 export async function openDb(opts: { databaseUrl?: string; dataDir: string }): Promise<Db> {
-  const db = opts.databaseUrl ? postgresDb(opts.databaseUrl) : embeddedDb(path.join(opts.dataDir, 'pglite'));
-  await migrate(db);
+  const embeddedDir = path.join(opts.dataDir, 'pglite');
+  const db = opts.databaseUrl ? postgresDb(opts.databaseUrl) : embeddedDb(embeddedDir, await holdDataDir(embeddedDir));
+  try {
+    await migrate(db);
+  } catch (err) {
+    // Closed, so a process that cannot migrate gives up its claim or pool and can exit.
+    await db.close().catch(() => undefined);
+    throw (opts.databaseUrl && extensionError(err, opts.databaseUrl)) || err;
+  }
   // PGlite is one session: set once. PostgreSQL sessions get it at connect (postgresDb).
   if (db.kind === 'embedded') await db.query(`SET ${VECTOR_SEARCH_SETTING}`);
   return db;

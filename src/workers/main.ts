@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { config, QUEUE_KINDS } from '../config';
-import { closeDb } from '../db';
+import { closeDb, getDb } from '../db';
 import { onShutdown } from '../lifecycle';
 import { logger } from '../logging';
 import { startReembedding } from '../reembedding';
@@ -26,6 +26,9 @@ if (!queuesArg.success) {
 }
 
 const cfg = config();
+// Opened (and migrated) before anything polls: a database this process cannot use stops it here, with the reason,
+// rather than failing every activity it would take.
+await getDb();
 installTemporalRuntime();
 const connection = await connectWorkerConnection(temporalAddress(cfg));
 const workers = await createWorkers({ kinds: queuesArg.data, connection, bundle: await bundleWorkflows({ cacheDir: path.join(cfg.dataDir, 'cache') }), cfg });

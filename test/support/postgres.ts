@@ -12,19 +12,21 @@ export interface TestPostgres {
 
 /**
  * A throwaway PostgreSQL 16 with pgvector, from the pinned `pgserver` wheel in .tools/venv. PostgreSQL
- * refuses to run as root, so as root the cluster is owned and run by `nobody`.
+ * refuses to run as root, so as root the cluster is owned and run by `nobody`. `withoutExtensions`: a server
+ * whose installation lacks those (their control files removed from a copy), as one without pgvector is.
  */
-export async function startTestPostgres(): Promise<TestPostgres> {
+export async function startTestPostgres(opts: { withoutExtensions?: string[] } = {}): Promise<TestPostgres> {
   let bin = pgserverBinDir(await ensureVenv(TOOLS_VENV));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'itk-pg-'));
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) {
-    chownSync(dir, ...ids('nobody'));
+  if (asRoot) chownSync(dir, ...ids('nobody'));
+  if (asRoot || opts.withoutExtensions) {
     // The checkout may sit where `nobody` cannot reach (under /root): run a copy of the binaries from /tmp,
     // laid out as in site-packages, since they find their libraries at $ORIGIN/../../../pgserver.libs.
     const site = path.resolve(bin, '../../..');
     const copy = path.join(dir, 'site');
     for (const part of ['pgserver/pginstall', 'pgserver.libs']) cpSync(path.join(site, part), path.join(copy, part), { recursive: true });
+    for (const name of opts.withoutExtensions ?? []) rmSync(path.join(copy, 'pgserver/pginstall/share/postgresql/extension', `${name}.control`));
     bin = path.join(copy, 'pgserver/pginstall/bin');
   }
   const as = (cmd: string, args: string[]) =>
