@@ -4,11 +4,20 @@ import type { Db } from './db';
  * Domain events, recorded in the `events` table by the activity that finishes a piece of work; that row is
  * what every notification (webhook, stream, digest) is made from.
  */
-export const EVENT_TYPES = ['insight.processed', 'audio.transcribed', 'digest.ready'] as const;
+export const EVENT_TYPES = ['insight.processed', 'audio.transcribed', 'digest.ready', 'alert.firing', 'alert.resolved'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** A digest summarises the other events, so a webhook receives it only when it names it. */
 export const DEFAULT_WEBHOOK_EVENTS: EventType[] = ['insight.processed', 'audio.transcribed'];
+
+/** Recorded for admins only (src/monitoring/alert-store.ts). */
+export const ALERT_EVENTS: EventType[] = ['alert.firing', 'alert.resolved'];
+
+/**
+ * An admin's webhook hears of alerts without naming them, as an Alertmanager receiver does; other users
+ * never get alert events, so theirs do not list them.
+ */
+export const defaultWebhookEvents = (admin: boolean): EventType[] => (admin ? [...DEFAULT_WEBHOOK_EVENTS, ...ALERT_EVENTS] : DEFAULT_WEBHOOK_EVENTS);
 
 /** An event as clients see it: the webhook body, a stream message, an item of `GET /api/events`. */
 export interface EventView {
