@@ -117,6 +117,11 @@ export async function recordAlerts(db: Db, alerts: Alert[]): Promise<Transitions
   return { fired, resolved, events, firing: n };
 }
 
+/** Deletes alerts resolved more than `days` ago; their events go with the events' own retention. */
+export async function pruneResolvedAlerts(db: Db, days: number): Promise<void> {
+  await db.query('DELETE FROM alerts WHERE resolved_at < now() - make_interval(days => $1::int)', [days]);
+}
+
 /** The alerts firing now, oldest first, and those resolved within `recentHours`, newest first (at most `limit`). */
 export async function storedAlerts(db: Db, opts: { recentHours: number; limit: number }): Promise<{ firing: AlertView[]; recent: AlertView[] }> {
   const [firing, recent] = await Promise.all([

@@ -7,6 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { config, taskQueue } from '../../src/config';
+import { openDb } from '../../src/db';
+import { recordAlerts } from '../../src/monitoring/alert-store';
+import type { Alert } from '../../src/monitoring/alerts';
 import { ensureSchedules, periodicJobs } from '../../src/schedules';
 import { connectWorkerConnection, temporalAddress } from '../../src/temporal/connection';
 import { createUser } from '../../src/users';
@@ -219,5 +222,46 @@ describe('delivery to admins', () => {
     assert.equal(res.body.error.details.fields[0].field, 'body.events');
     const plain = await stack.call('POST', '/api/webhooks', { url: receiver.url });
     assert.deepEqual(plain.body.events, ['insight.processed', 'audio.transcribed']);
+  });
+});
+
+describe('retention', () => {
+  it('deletes alerts resolved longer ago than EVENTS_RETENTION_DAYS and keeps recent ones', async () => {
+    const row = (resolvedDaysAgo: number) =>
+      stack.db.query<{ id: string }>(
+        `INSERT INTO alerts (id, rule, key, severity, message, fired_at, resolved_at)
+         VALUES ($1, 'bottleneck', $2, 'warning', 'old', now() - make_interval(days => $3::int + 1), now() - make_interval(days => $3::int))
+         RETURNING id`,
+        [randomUUID(), `retention-${resolvedDaysAgo}`, resolvedDaysAgo],
+      );
+    const [old] = await row(cfg.maintenance.eventsRetentionDays + 1);
+    const [kept] = await row(1);
+    await evaluate();
+    const left = await stack.db.query<{ id: string }>('SELECT id FROM alerts WHERE id IN ($1, $2)', [old.id, kept.id]);
+    assert.deepEqual(left.map((r) => r.id), [kept.id]);
+  });
+});
+
+describe('evaluators at once on PostgreSQL', () => {
+  // PGlite runs one transaction at a time; PostgreSQL's are concurrent, so this is where a race would show.
+  it('record one firing and one resolution when five evaluate together', async () => {
+    const pg = await openDb({ databaseUrl: process.env.TEST_DATABASE_URL, dataDir: cfg.dataDir });
+    const admin = await createUser(pg, `admin-${randomUUID().slice(0, 8)}`, { admin: true });
+    const alert: Alert = { rule: 'dead_workers', key: `race-${randomUUID()}`, severity: 'critical', message: 'raced', details: {} };
+    const ours = (views: { key: string }[]) => views.filter((a) => a.key === alert.key);
+    try {
+      const firings = await Promise.all(Array.from({ length: 5 }, () => recordAlerts(pg, [alert])));
+      assert.equal(ours(firings.flatMap((t) => t.fired)).length, 1);
+      const resolutions = await Promise.all(Array.from({ length: 5 }, () => recordAlerts(pg, [])));
+      assert.equal(ours(resolutions.flatMap((t) => t.resolved)).length, 1);
+      const rows = await pg.query('SELECT resolved_at FROM alerts WHERE key = $1', [alert.key]);
+      assert.equal(rows.length, 1);
+      const events = await pg.query<{ type: string }>(`SELECT type FROM events WHERE user_id = $1 AND payload->>'key' = $2 ORDER BY id`, [admin.userId, alert.key]);
+      assert.deepEqual(events.map((e) => e.type), ['alert.firing', 'alert.resolved']);
+    } finally {
+      await pg.query('DELETE FROM alerts WHERE key = $1', [alert.key]);
+      await pg.query('DELETE FROM users WHERE id = $1', [admin.userId]);
+      await pg.close();
+    }
   });
 });

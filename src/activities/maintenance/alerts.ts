@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { config } from '../../config';
 import { getDb } from '../../db';
-import { recordAlerts, type Transitions } from '../../monitoring/alert-store';
+import { pruneResolvedAlerts, recordAlerts, type Transitions } from '../../monitoring/alert-store';
 import { evaluateAlerts } from '../../monitoring/alerts';
 import { connectClient, temporalAddress } from '../../temporal/connection';
 import { whileHeartbeating } from '../heartbeat';
@@ -33,10 +33,17 @@ export async function closeAlertsClient(): Promise<void> {
   );
 }
 
-/** Evaluates the alert rules and records what fired and resolved, with an event per admin for each. */
+/**
+ * Evaluates the alert rules and records what fired and resolved, with an event per admin for each. Alerts
+ * resolved longer ago than EVENTS_RETENTION_DAYS are deleted, as their events are.
+ */
 export async function evaluateAndRecordAlerts(): Promise<Transitions> {
+  const cfg = config();
   return whileHeartbeating('evaluate', async () => {
-    const { alerts } = await evaluateAlerts(await temporalClient(), config());
-    return recordAlerts(await getDb(), alerts);
+    const { alerts } = await evaluateAlerts(await temporalClient(), cfg);
+    const db = await getDb();
+    const transitions = await recordAlerts(db, alerts);
+    await pruneResolvedAlerts(db, cfg.maintenance.eventsRetentionDays);
+    return transitions;
   });
 }
