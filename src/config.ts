@@ -78,6 +78,7 @@ export const envSchema = z.object({
   SCHEDULE_NIGHTLY: scheduleSpec.default('0 3 * * *').describe('when nightly maintenance runs (UTC)'),
   SCHEDULE_BACKUP: scheduleSpec.default('30 2 * * *').describe('when the database backup runs (UTC)'),
   SCHEDULE_REPORT: scheduleSpec.default('0 6 * * 1').describe('when the periodic reports are made (Mondays, UTC)'),
+  SCHEDULE_ALERTS: scheduleSpec.default('@every 1m').describe('when the alert rules are evaluated, and firing and resolved alerts sent to admins (see Monitoring)'),
   SCHEDULE_TRAINING: scheduleSpec.default('0 4 * * *').describe('when the nightly training run starts (UTC)'),
   TRAINING_MIN_IMPROVEMENT: z.coerce.number().min(-1).max(1).default(0).describe('a candidate is promoted when its held-out accuracy ≥ the active model\'s + this (-1 to 1; `POST /api/training/runs` may override it per run)'),
   TRAINING_LABEL_WEIGHT: positiveInt.max(100).default(5).describe('how many starter examples one user label counts as, in training and in the held-out score'),
@@ -157,7 +158,7 @@ export interface Config {
   tunerTargets: { memory: number; cpu: number };
   maintenance: {
     /** Temporal schedule specs of the periodic jobs (src/schedules.ts). */
-    schedules: { cleanup: string; nightly: string; backup: string; report: string };
+    schedules: { cleanup: string; nightly: string; backup: string; report: string; alerts: string };
     workDirMaxAgeHours: number;
     /** Uploads of failed or cancelled audio jobs are kept this long, for a look at what went wrong. */
     uploadRetentionDays: number;
@@ -269,7 +270,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queues,
     tunerTargets: { memory: e.TUNER_TARGET_MEMORY, cpu: e.TUNER_TARGET_CPU },
     maintenance: {
-      schedules: { cleanup: e.SCHEDULE_CLEANUP, nightly: e.SCHEDULE_NIGHTLY, backup: e.SCHEDULE_BACKUP, report: e.SCHEDULE_REPORT },
+      schedules: {
+        cleanup: e.SCHEDULE_CLEANUP,
+        nightly: e.SCHEDULE_NIGHTLY,
+        backup: e.SCHEDULE_BACKUP,
+        report: e.SCHEDULE_REPORT,
+        alerts: e.SCHEDULE_ALERTS,
+      },
       workDirMaxAgeHours: e.WORK_DIR_MAX_AGE_HOURS,
       uploadRetentionDays: e.UPLOAD_RETENTION_DAYS,
       eventsRetentionDays: e.EVENTS_RETENTION_DAYS,

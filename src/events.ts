@@ -12,6 +12,8 @@ export const EVENT_TYPES = [
   'job.cancelled',
   'report.ready',
   'digest.ready',
+  'alert.firing',
+  'alert.resolved',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -20,6 +22,15 @@ export type EventType = (typeof EVENT_TYPES)[number];
  * receives them only when it names them.
  */
 export const DEFAULT_WEBHOOK_EVENTS: EventType[] = ['insight.processed', 'audio.transcribed', 'insight.failed', 'audio.failed', 'job.cancelled'];
+
+/** Recorded for admins only (src/monitoring/alert-store.ts). */
+export const ALERT_EVENTS: EventType[] = ['alert.firing', 'alert.resolved'];
+
+/**
+ * An admin's webhook hears of alerts without naming them, as an Alertmanager receiver does; other users
+ * never get alert events, so theirs do not list them.
+ */
+export const defaultWebhookEvents = (admin: boolean): EventType[] => (admin ? [...DEFAULT_WEBHOOK_EVENTS, ...ALERT_EVENTS] : DEFAULT_WEBHOOK_EVENTS);
 
 /** An event as clients see it: the webhook body, a stream message, an item of `GET /api/events`. */
 export interface EventView {

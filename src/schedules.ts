@@ -13,7 +13,7 @@ import { ConfigError, taskQueue, type Config, type QueueKind } from './config';
 import { logger } from './logging';
 import { JOB_KIND } from './temporal/search-attributes';
 import { prefixed, type JobKind } from './workflows/identity';
-import { backupWorkflow, cleanupWorkflow, nightlyMaintenanceWorkflow, periodicReportWorkflow, trainingWorkflow } from './workflows';
+import { alertsWorkflow, backupWorkflow, cleanupWorkflow, nightlyMaintenanceWorkflow, periodicReportWorkflow, trainingWorkflow } from './workflows';
 
 /**
  * The periodic jobs, as Temporal Schedules (what Celery Beat did). Every schedule skips a run while the
@@ -113,6 +113,18 @@ export function periodicJobs(cfg: Config): PeriodicJob[] {
       args: [{ periodDays: m.reportPeriodDays }],
       kind: 'report',
       executionTimeout: '3h',
+    }),
+    job({
+      name: 'maintenance-alerts',
+      description: 'evaluates the alert rules and sends each alert that fires or resolves to the admins',
+      specVariable: 'SCHEDULE_ALERTS',
+      spec: m.schedules.alerts,
+      // A missed evaluation is worth nothing once the next one is due.
+      catchupWindow: '1m',
+      workflow: alertsWorkflow,
+      args: [],
+      kind: 'maintenance',
+      executionTimeout: '5m',
     }),
     job({
       name: 'training-nightly',

@@ -6,6 +6,7 @@ import { recordJobEnding } from './job-events';
 import { getWhisperEngine } from './audio/engines/whisper';
 import { ensureWhisperVenv } from './audio/engines/whisper-setup';
 import * as maintenance from './maintenance';
+import { closeAlertsClient } from './maintenance/alerts';
 import * as nlp from './nlp';
 import { activeClassifier } from './nlp/classifier-store';
 import { closeNlpPool, nlpPool } from './nlp/compute';
@@ -60,5 +61,5 @@ export async function warmUp(kinds: readonly QueueKind[]): Promise<void> {
 
 /** Releases what activities hold beyond a task (threads, child processes); call after workers stop. */
 export async function releaseActivityResources(): Promise<void> {
-  await Promise.all([closeNlpPool(), getWhisperEngine().close?.()]);
+  await Promise.all([closeNlpPool(), getWhisperEngine().close?.(), closeAlertsClient()]);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_WEBHOOK_EVENTS, EVENT_TYPES } from '../events';
+import { EVENT_TYPES } from '../events';
 import { PRIORITY_LEVELS } from './priority';
 import { JOB_STATUSES } from '../temporal/search-attributes';
 import { JOB_KINDS } from '../workflows/identity';
@@ -83,7 +83,7 @@ export const webhookBody = z
       .array(z.enum(EVENT_TYPES))
       .min(1)
       .transform((types) => [...new Set(types)])
-      .default(DEFAULT_WEBHOOK_EVENTS),
+      .optional(),
   })
   .strict();
 

@@ -3,6 +3,7 @@ import type { MaintenanceActivities } from '../activities';
 import type { BackupResult } from '../activities/maintenance/backup';
 import type { Removed } from '../activities/maintenance/cleanup';
 import { SCHEDULED_START_TIME } from '../temporal/search-attributes';
+import { notifySubscribers } from './event-delivery';
 import { trackProgress } from './job';
 import { queueFor } from './queues';
 import { DEFAULT_RETRY } from './retry';
@@ -96,4 +97,23 @@ export async function periodicReportWorkflow(input: { periodDays: number }): Pro
   }
   report({ stage: 'done', percent: 100 });
   return { ...period, users };
+}
+
+export interface AlertsRun {
+  fired: string[];
+  resolved: string[];
+  firing: number;
+  events: number;
+}
+
+/**
+ * One evaluation of the alert rules (the SCHEDULE_ALERTS schedule runs it every minute): records what
+ * fired or resolved since the last one, then starts the delivery of each admin's event.
+ */
+export async function alertsWorkflow(): Promise<AlertsRun> {
+  const m = maintenanceActivities('1m');
+  const { fired, resolved, events, firing } = await m.evaluateAndRecordAlerts();
+  await Promise.all(events.map((e) => notifySubscribers(e.type, e.subjectId)));
+  const name = (a: { rule: string; key: string }) => `${a.rule}:${a.key}`;
+  return { fired: fired.map(name), resolved: resolved.map(name), firing, events: events.length };
 }

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { Config } from '../../config';
 import type { Db } from '../../db';
+import { ALERT_EVENTS, defaultWebhookEvents } from '../../events';
+import { isAdmin } from '../../users';
 import { urlRefusal } from '../../webhook-target';
 import { HttpError, notFound, parse } from '../errors';
 import { createWebhook, deleteWebhook, listDeliveries, listWebhooks } from '../webhook-queries';
@@ -11,12 +13,18 @@ export function webhookRoutes(deps: { db: Db; cfg: Config }): Router {
 
   router.post('/', async (req, res) => {
     const body = parse(webhookBody, req.body, 'body');
+    const admin = await isAdmin(deps.db, req.userId);
+    const events = body.events ?? defaultWebhookEvents(admin);
+    if (!admin && events.some((e) => ALERT_EVENTS.includes(e))) {
+      const message = 'alert events go to admins only';
+      throw new HttpError(400, 'invalid_request', `body.events: ${message}`, { fields: [{ field: 'body.events', message }] });
+    }
     const { webhooks: policy } = deps.cfg.security;
     const refusal = await urlRefusal(body.url, policy);
     if (refusal) {
       throw new HttpError(400, 'invalid_request', `body.url: ${refusal}`, { fields: [{ field: 'body.url', message: refusal }] });
     }
-    const webhook = await createWebhook(deps.db, req.userId, body, policy.perUser);
+    const webhook = await createWebhook(deps.db, req.userId, { url: body.url, events }, policy.perUser);
     if (!webhook) {
       throw new HttpError(409, 'webhook_limit', `at most ${policy.perUser} webhooks per user: delete one first`, { limit: policy.perUser });
     }
