@@ -13,3 +13,5 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** Set by Temporal on every workflow a schedule starts: the time the run was due (built in, not registered). */
 export const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+/** Set by Temporal on every workflow a schedule starts: the schedule's id. */
+export const SCHEDULE_ID = defineSearchAttributeKey('TemporalScheduledById', SearchAttributeType.KEYWORD);
