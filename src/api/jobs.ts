@@ -12,6 +12,8 @@ import { jobFailure } from './dead-letters';
 
 export interface JobView {
   jobId: string;
+  /** The run's id, for links into the Temporal Web UI. */
+  runId: string;
   kind: string;
   status: JobStatus;
   progress: JobProgress;
@@ -40,7 +42,7 @@ export type JobSummary = Omit<JobView, 'progress'> & {
 
 const QUERY_TIMEOUT_MS = 2_000;
 
-type ExecutionSummary = Pick<WorkflowExecutionInfo, 'workflowId' | 'type' | 'status' | 'startTime' | 'closeTime' | 'typedSearchAttributes' | 'memo'>;
+type ExecutionSummary = Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'type' | 'status' | 'startTime' | 'closeTime' | 'typedSearchAttributes' | 'memo'>;
 
 /** Temporal's execution status, refined by the job's own JobStatus attribute. */
 export function statusOf(info: Pick<ExecutionSummary, 'status' | 'typedSearchAttributes'>): JobStatus {
@@ -63,6 +65,7 @@ function summary(info: ExecutionSummary): JobSummary {
   const scheduleId = info.typedSearchAttributes.get(SCHEDULE_ID);
   return {
     jobId: info.workflowId,
+    runId: info.runId,
     kind: info.typedSearchAttributes.get(JOB_KIND) ?? info.type,
     status: statusOf(info),
     startedAt: info.startTime.toISOString(),

@@ -39,6 +39,8 @@ export const jobIdParams = z.object({ jobId: z.string().min(1).max(200) });
 
 export const cancelBody = z.object({ reason: z.string().max(500).optional() }).strict().default({});
 
+export const dashboardSeriesQuery = z.object({ minutes: decimalInt(1, 1440).default(60) });
+
 export const retryBody = z.object({}).strict().default({});
 
 export const listJobsQuery = z.object({
