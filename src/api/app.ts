@@ -8,11 +8,12 @@ import type { Db } from '../db';
 import { logger } from '../logging';
 import { metricsHandler, observeRequest, trackRoute } from '../monitoring/app-metrics';
 import { acceptStreamToken, requireAdmin, requireUser } from './auth';
-import { dashboardPage } from './dashboard';
+import { dashboardPage, uplotAssets } from './dashboard';
 import { errorHandler, HttpError, parse, unknownRoute } from './errors';
 import { rateLimit } from './rate-limit';
 import { adminUserRoutes } from './routes/admin-users';
 import { alertRoutes } from './routes/alerts';
+import { dashboardRoutes } from './routes/dashboard';
 import { audioRoutes } from './routes/audio';
 import { entityRoutes } from './routes/entities';
 import { eventRoutes } from './routes/events';
@@ -110,7 +111,8 @@ export function createApp(deps: ApiDeps): express.Express {
 
   app.get('/metrics', metricsAuth(deps.cfg.security.metricsToken), metricsHandler(deps));
   // The page holds no data: it asks for a key and calls the API with it.
-  app.get('/dashboard', dashboardPage);
+  app.get('/dashboard', dashboardPage(deps.cfg));
+  app.use('/dashboard/vendor/uplot', uplotAssets);
 
   const { limits, security } = deps.cfg;
   const api = express.Router();
@@ -156,6 +158,7 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use('/webhooks', webhookRoutes(deps));
   api.use('/events', eventRoutes(deps));
   api.use('/alerts', alertRoutes(deps));
+  api.use('/dashboard', dashboardRoutes(deps));
   app.use('/api', api);
 
   app.use(unknownRoute);

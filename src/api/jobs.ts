@@ -5,12 +5,15 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
-import { JOB_KIND, JOB_STATUS, USER_ID, type JobStatus } from '../temporal/search-attributes';
+import { JOB_KIND, JOB_STATUS, SCHEDULED_BY_ID, USER_ID, type JobStatus } from '../temporal/search-attributes';
 import { progressQuery, type JobProgress } from '../workflows/identity';
 import type { JobOutcome } from '../workflows/job';
+import { jobFailure } from './dead-letters';
 
 export interface JobView {
   jobId: string;
+  /** The run's id, for links into the Temporal Web UI. */
+  runId: string;
   kind: string;
   status: JobStatus;
   progress: JobProgress;
@@ -18,14 +21,31 @@ export interface JobView {
   closedAt?: string;
   result?: unknown;
   error?: { message: string; type?: string };
+  /** The failed job this one re-runs (POST /api/jobs/:id/retry). */
+  retryOf?: string;
 }
+
+/** Who is asking: admins see and act on every user's jobs and the periodic runs. */
+export interface Viewer {
+  userId: string;
+  admin: boolean;
+}
+
+export type JobSummary = Omit<JobView, 'progress'> & {
+  /** The owner, in `scope=all` listings; null for runs of a schedule. */
+  userId?: string | null;
+  /** The schedule that started the run. */
+  scheduleId?: string;
+  /** Attempts of the activity that gave up, in `status=failed` listings. */
+  attempts?: number;
+};
 
 const QUERY_TIMEOUT_MS = 2_000;
 
-type ExecutionSummary = Pick<WorkflowExecutionInfo, 'workflowId' | 'type' | 'status' | 'startTime' | 'closeTime' | 'typedSearchAttributes'>;
+type ExecutionSummary = Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'type' | 'status' | 'startTime' | 'closeTime' | 'typedSearchAttributes' | 'memo'>;
 
 /** Temporal's execution status, refined by the job's own JobStatus attribute. */
-function statusOf(info: ExecutionSummary): JobStatus {
+export function statusOf(info: Pick<ExecutionSummary, 'status' | 'typedSearchAttributes'>): JobStatus {
   const own = info.typedSearchAttributes.get(JOB_STATUS) as JobStatus | undefined;
   switch (info.status.name) {
     case 'RUNNING':
@@ -40,14 +60,38 @@ function statusOf(info: ExecutionSummary): JobStatus {
   }
 }
 
-function summary(info: ExecutionSummary): Omit<JobView, 'progress'> {
+function summary(info: ExecutionSummary): JobSummary {
+  const retryOf = info.memo?.retryOf;
+  const scheduleId = info.typedSearchAttributes.get(SCHEDULED_BY_ID);
   return {
     jobId: info.workflowId,
+    runId: info.runId,
     kind: info.typedSearchAttributes.get(JOB_KIND) ?? info.type,
     status: statusOf(info),
     startedAt: info.startTime.toISOString(),
     closedAt: info.closeTime?.toISOString(),
+    ...(typeof retryOf === 'string' ? { retryOf } : {}),
+    ...(scheduleId ? { scheduleId } : {}),
   };
+}
+
+/**
+ * The job's description when the viewer may see it: their own, or for an admin any job (one with a
+ * JobKind: event deliveries and other internal workflows are not jobs). Undefined otherwise, so another
+ * user's job looks exactly like one that does not exist.
+ */
+export async function describeJob(client: Client, jobId: string, viewer: Viewer): Promise<WorkflowExecutionDescription | undefined> {
+  let info: WorkflowExecutionDescription;
+  try {
+    info = await client.workflow.getHandle(jobId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+  const owner = info.typedSearchAttributes.get(USER_ID);
+  if (owner === viewer.userId) return info;
+  if (viewer.admin && info.typedSearchAttributes.get(JOB_KIND)) return info;
+  return undefined;
 }
 
 function failureOf(err: unknown): { message: string; type?: string } {
@@ -64,17 +108,11 @@ function countDown(progress: JobProgress): JobProgress {
   return { ...progress, secondsRemaining: Math.round(Math.max(0, secondsRemaining - since) * 10) / 10 };
 }
 
-/** The job as its owner sees it; undefined when it does not exist or belongs to someone else. */
-export async function getJob(client: Client, jobId: string, userId: string): Promise<JobView | undefined> {
+/** The job as the viewer sees it; undefined when it does not exist or is not theirs to see. */
+export async function getJob(client: Client, jobId: string, viewer: Viewer): Promise<JobView | undefined> {
   const handle = client.workflow.getHandle(jobId);
-  let info: WorkflowExecutionDescription;
-  try {
-    info = await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
-  if (info.typedSearchAttributes.get(USER_ID) !== userId) return undefined;
+  const info = await describeJob(client, jobId, viewer);
+  if (!info) return undefined;
   const view = summary(info);
 
   if (info.status.name === 'RUNNING') {
@@ -103,19 +141,31 @@ const VISIBILITY_FILTER: Record<JobStatus, string> = {
   cancelled: `(ExecutionStatus = 'Canceled' OR JobStatus = 'cancelled')`,
 };
 
-/** The user's jobs, newest first, from Temporal visibility (search attributes UserId, JobKind, JobStatus). */
+/**
+ * The user's jobs, newest first, from Temporal visibility (search attributes UserId, JobKind, JobStatus);
+ * with `scope: 'all'` (admins) every job with a JobKind, the periodic runs included. Failed jobs come with
+ * their last error and attempts, read from their histories.
+ */
 export async function listJobs(
   client: Client,
   userId: string,
-  filter: { status?: JobStatus; kind?: string; limit: number },
-): Promise<Omit<JobView, 'progress'>[]> {
-  const clauses = [`UserId = '${userId}'`];
+  filter: { status?: JobStatus; kind?: string; limit: number; scope: 'own' | 'all' },
+): Promise<JobSummary[]> {
+  const clauses = [filter.scope === 'all' ? 'JobKind IS NOT NULL' : `UserId = '${userId}'`];
   if (filter.kind) clauses.push(`JobKind = '${filter.kind}'`);
   if (filter.status) clauses.push(VISIBILITY_FILTER[filter.status]);
-  const jobs: Omit<JobView, 'progress'>[] = [];
+  const infos: WorkflowExecutionInfo[] = [];
   for await (const info of client.workflow.list({ query: clauses.join(' AND '), pageSize: filter.limit })) {
-    jobs.push(summary(info));
-    if (jobs.length >= filter.limit) break;
+    infos.push(info);
+    if (infos.length >= filter.limit) break;
   }
-  return jobs;
+  return Promise.all(
+    infos.map(async (info) => {
+      const job: JobSummary = summary(info);
+      if (filter.scope === 'all') job.userId = info.typedSearchAttributes.get(USER_ID) ?? null;
+      if (job.status !== 'failed') return job;
+      const failure = await jobFailure(client, info.workflowId).catch(() => undefined);
+      return failure ? { ...job, error: failure.error, attempts: failure.attempts } : job;
+    }),
+  );
 }

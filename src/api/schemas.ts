@@ -39,10 +39,16 @@ export const jobIdParams = z.object({ jobId: z.string().min(1).max(200) });
 
 export const cancelBody = z.object({ reason: z.string().max(500).optional() }).strict().default({});
 
+export const dashboardSeriesQuery = z.object({ minutes: decimalInt(1, 1440).default(60) });
+
+export const retryBody = z.object({}).strict().default({});
+
 export const listJobsQuery = z.object({
   status: z.enum(JOB_STATUSES).optional(),
   kind: z.enum(JOB_KINDS).optional(),
   limit: decimalInt(1, 100).default(20),
+  /** `all` (admins only): every user's jobs and the periodic runs. */
+  scope: z.enum(['own', 'all']).default('own'),
 });
 
 export const insightIdParams = z.object({ insightId: z.uuid('must be an insight id (a UUID)') });

@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { Counter, Gauge, Histogram, PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheus';
+import { queueHistory } from './queue-history';
 import { describeQueues } from './queue-stats';
 
 const httpRequests = new Counter('insight_http_requests_total', 'HTTP requests answered, by method, route pattern and status.');
@@ -47,6 +48,7 @@ export function metricsHandler(deps: { client: Client; cfg: Config }): RequestHa
   return async (_req, res) => {
     try {
       const stats = await describeQueues(deps.client, deps.cfg);
+      queueHistory.record(stats);
       const labels = (s: (typeof stats)[number]) => ({ queue: s.queue, kind: s.kind, type: s.type });
       backlogCount.replace(stats.map((s) => ({ labels: labels(s), value: s.backlogCount })));
       backlogAge.replace(stats.map((s) => ({ labels: labels(s), value: s.backlogAgeSec })));

@@ -29,11 +29,14 @@ export interface RegisterAudioInput {
   uploadPath: string;
 }
 
+/** Idempotent for one job; a retry of a failed job (a new job id) takes the recording over, so the cleanup no longer counts it failed. */
 export async function registerAudio(input: RegisterAudioInput): Promise<void> {
   const db = await getDb();
   await db.query(
     `INSERT INTO audio_recordings (id, user_id, job_id, original_name, size_bytes, upload_path)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (id) DO UPDATE SET job_id = EXCLUDED.job_id, status = 'received', error = NULL, updated_at = now()
+       WHERE audio_recordings.job_id IS DISTINCT FROM EXCLUDED.job_id`,
     [input.audioId, input.userId, input.jobId, input.originalName, input.sizeBytes, input.uploadPath],
   );
 }

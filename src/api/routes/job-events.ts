@@ -17,7 +17,9 @@ const CLOSED = new Set(['completed', 'failed', 'cancelled']);
 export function jobEvents(deps: { client: Client }) {
   return async (req: Request, res: Response) => {
     const { jobId } = parse(jobIdParams, req.params, 'params');
-    const first = await getJob(deps.client, jobId, req.userId);
+    // The stream is the owner's only (a stream token names a user, not a role).
+    const viewer = { userId: req.userId, admin: false };
+    const first = await getJob(deps.client, jobId, viewer);
     if (!first) throw req.streamToken ? badStreamToken() : notFound(`job ${jobId}`);
 
     const stream = openEventStream(req, res);
@@ -37,7 +39,7 @@ export function jobEvents(deps: { client: Client }) {
         lastSent = Date.now();
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
-      view = await getJob(deps.client, jobId, req.userId).catch(() => view);
+      view = await getJob(deps.client, jobId, viewer).catch(() => view);
     }
     stream.end();
   };
