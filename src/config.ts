@@ -112,6 +112,7 @@ export const envSchema = z.object({
   ALERT_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.2).describe('`failure_rate` alert when more than this share of a job kind\'s closed jobs failed in the window'),
   ALERT_FAILURE_WINDOW_MINUTES: positiveInt.default(15).describe('the window of the failure-rate rule'),
   ALERT_FAILURE_MIN_JOBS: positiveInt.default(5).describe('the failure-rate rule needs at least this many closed jobs of the kind in the window'),
+  NLP_THREAD_HEAP_MB: positiveInt.min(128).max(16_384).default(256).describe('old-generation heap of each NLP pool thread: V8 collects before reaching it, so a long-running worker keeps a steady size (a thread that needs more is replaced and its task retried)'),
   TUNER_TARGET_MEMORY: z.coerce.number().gt(0).max(1).default(0.8).describe('share of the host\'s memory that queues with `<QUEUE>_TUNER=resource` stop taking new tasks at'),
   TUNER_TARGET_CPU: z.coerce.number().gt(0).max(1).default(0.9).describe('share of the host\'s CPU that queues with `<QUEUE>_TUNER=resource` stop taking new tasks at'),
   ...queueLimitShape(),
@@ -154,6 +155,8 @@ export interface Config {
     engine: Env['SPEECH_ENGINE'];
   };
   queues: Record<QueueKind, QueueLimits>;
+  /** Heap cap of each NLP pool thread (src/activities/nlp/pool.ts). */
+  nlp: { threadHeapMb: number };
   /** Targets of the resource-based tuner (shares of the host's memory and CPU), for queues that use it. */
   tunerTargets: { memory: number; cpu: number };
   maintenance: {
@@ -268,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       engine: e.SPEECH_ENGINE,
     },
     queues,
+    nlp: { threadHeapMb: e.NLP_THREAD_HEAP_MB },
     tunerTargets: { memory: e.TUNER_TARGET_MEMORY, cpu: e.TUNER_TARGET_CPU },
     maintenance: {
       schedules: {
