@@ -121,6 +121,11 @@ export async function startE2e(opts: { queues: QueueKind[]; env?: Record<string,
     API_PORT: '0',
     // The SDK's Prometheus exporter would take the default port another running system may hold.
     METRICS_PORT: '0',
+    // The benchmark's one client sends what a crowd would: the per-user limits would only measure themselves.
+    RATE_LIMIT_JOBS_PER_MINUTE: '1000000',
+    RATE_LIMIT_BURST: '100000',
+    RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
+    RATE_LIMIT_REQUESTS_BURST: '100000',
     ...opts.env,
   });
   const worker = spawnProcess('worker', ['src/workers/main.ts', '--queues', opts.queues.join(',')]);

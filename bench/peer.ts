@@ -237,7 +237,7 @@ async function bullmqSystems(e2e: E2e, userId: string): Promise<{ flows: System;
 
 async function main() {
   console.log(`peer benchmark: ${wordCount(fixtureText)}-word texts, ${SEQUENTIAL} in a row, ${BURST} at once, ${CRASH_BURST} with a worker crash; ${os.availableParallelism()} cores`);
-  const e2e = await startE2e({ queues: ['nlp'], env: { RATE_LIMIT_JOBS_PER_MINUTE: '1000000', RATE_LIMIT_BURST: '100000' } });
+  const e2e = await startE2e({ queues: ['nlp'] });
   await trackStageWrites(e2e.db);
   const { createUser } = await import('../src/users');
   const { userId } = await createUser(e2e.db, 'peer');
