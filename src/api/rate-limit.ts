@@ -1,13 +1,6 @@
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
-import {
-  BurstyRateLimiter,
-  RateLimiterMemory,
-  RateLimiterPostgres,
-  RateLimiterRes,
-  RLWrapperTimeouts,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { logger } from '../logging';
 import { HttpError } from './errors';
 
@@ -20,10 +13,10 @@ const STORE_TIMEOUT_MS = 2_000;
  * Per-user limit: `burst` requests at once, `perMinute` sustained. Two are in use: one over the
  * job-creating routes, and a separate, higher one over every other POST, PUT and DELETE and over search.
  *
- * rate-limiter-flexible counts in fixed windows, so a token bucket is made of two: one request per
- * 60/perMinute seconds, and when that window's is spent, up to burst − 1 more per minute
- * (BurstyRateLimiter). A user may thus start `burst` at once and, sustained, perMinute plus burst − 1 a
- * minute. Retry-After is when the first of the two frees a request.
+ * rate-limiter-flexible counts in fixed windows: `burst` requests per window of burst/perMinute minutes, so
+ * a user may send `burst` at once and, sustained, exactly perMinute a minute, however the requests bunch
+ * inside a window (at a window's edge, as with any fixed window, up to twice `burst` can pass in a moment).
+ * Retry-After is when the window ends.
  *
  * With a pool (PostgreSQL mode) the counts live in PostgreSQL, one row per user and window, so every API
  * process draws from the same ones; the embedded mode is one process and counts in memory. A store that
@@ -32,13 +25,13 @@ const STORE_TIMEOUT_MS = 2_000;
  * is read or started.
  */
 export function rateLimit(opts: { perMinute: number; burst: number; what: string; pool?: pg.Pool }): RequestHandler {
-  const make = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
-    if (!opts.pool) return new RateLimiterMemory({ keyPrefix, points, duration });
-    const store = new RateLimiterPostgres({ storeClient: opts.pool, tableName: TABLE, tableCreated: true, keyPrefix, points, duration });
-    return new RLWrapperTimeouts({ limiter: store, timeoutMs: STORE_TIMEOUT_MS });
-  };
-  const steady = make(opts.what, 1, 60 / opts.perMinute);
-  const limiter = opts.burst > 1 ? new BurstyRateLimiter(steady, make(`${opts.what}-burst`, opts.burst - 1, 60)) : steady;
+  const window = { keyPrefix: opts.what, points: opts.burst, duration: (opts.burst * 60) / opts.perMinute };
+  const limiter: RateLimiterAbstract = opts.pool
+    ? new RLWrapperTimeouts({
+        limiter: new RateLimiterPostgres({ storeClient: opts.pool, tableName: TABLE, tableCreated: true, ...window }),
+        timeoutMs: STORE_TIMEOUT_MS,
+      })
+    : new RateLimiterMemory(window);
 
   return (req, res, next) => {
     limiter.consume(req.userId).then(
