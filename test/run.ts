@@ -63,13 +63,14 @@ const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-conc
   },
 });
 // The runner's totals are repeated as the very last line, after the servers have stopped and said goodbye.
-const totals = { pass: 0, fail: 0 };
+// A test cancelled (its suite's before hook failed, or its file died) counts as failed: it proved nothing.
+const totals = { pass: 0, fail: 0, cancelled: 0 };
 child.stdout!.on('data', (chunk: Buffer) => {
   process.stdout.write(chunk);
-  for (const [, key, n] of chunk.toString().matchAll(/^# (pass|fail) (\d+)$/gm)) totals[key as 'pass' | 'fail'] = Number(n);
+  for (const [, key, n] of chunk.toString().matchAll(/^# (pass|fail|cancelled) (\d+)$/gm)) totals[key as keyof typeof totals] = Number(n);
 });
 const code = await new Promise<number>((resolve) => child.once('close', (c) => resolve(c ?? 1)));
 await temporal.stop();
 postgres.stop();
-console.log(`${totals.pass} passed, ${totals.fail} failed`);
+console.log(`${totals.pass} passed, ${totals.fail + totals.cancelled} failed`);
 process.exit(code);

@@ -8,6 +8,7 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { config, taskQueue } from '../../src/config';
 import { openDb } from '../../src/db';
+import { DEFAULT_WEBHOOK_EVENTS } from '../../src/events';
 import { recordAlerts } from '../../src/monitoring/alert-store';
 import type { Alert } from '../../src/monitoring/alerts';
 import { ensureSchedules, periodicJobs } from '../../src/schedules';
@@ -35,7 +36,7 @@ before(async () => {
   // No events named: an admin's webhook gets alerts by default.
   const hook = await stack.call('POST', '/api/webhooks', { url: receiver.url }, admins[0].apiKey);
   assert.equal(hook.status, 201, JSON.stringify(hook.body));
-  assert.deepEqual(hook.body.events, ['insight.processed', 'audio.transcribed', 'alert.firing', 'alert.resolved']);
+  assert.deepEqual(hook.body.events, [...DEFAULT_WEBHOOK_EVENTS, 'alert.firing', 'alert.resolved']);
 });
 after(async () => {
   for (const job of periodicJobs(cfg)) {
@@ -221,7 +222,7 @@ describe('delivery to admins', () => {
     assert.equal(res.status, 400);
     assert.equal(res.body.error.details.fields[0].field, 'body.events');
     const plain = await stack.call('POST', '/api/webhooks', { url: receiver.url });
-    assert.deepEqual(plain.body.events, ['insight.processed', 'audio.transcribed']);
+    assert.deepEqual(plain.body.events, DEFAULT_WEBHOOK_EVENTS);
   });
 });
 
