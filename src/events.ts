@@ -32,6 +32,18 @@ export const ALERT_EVENTS: EventType[] = ['alert.firing', 'alert.resolved'];
  */
 export const defaultWebhookEvents = (admin: boolean): EventType[] => (admin ? [...DEFAULT_WEBHOOK_EVENTS, ...ALERT_EVENTS] : DEFAULT_WEBHOOK_EVENTS);
 
+/**
+ * Records one event for a user's notifications. An event is unique per type and subject, so an activity
+ * retried after it recorded one records nothing twice.
+ */
+export async function recordEvent(db: Db, event: { userId: string; type: EventType; subjectId: string; payload: unknown }): Promise<void> {
+  await db.query(
+    `INSERT INTO events (user_id, type, subject_id, payload) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (type, subject_id) DO NOTHING`,
+    [event.userId, event.type, event.subjectId, JSON.stringify(event.payload)],
+  );
+}
+
 /** An event as clients see it: the webhook body, a stream message, an item of `GET /api/events`. */
 export interface EventView {
   id: number;

@@ -1,5 +1,5 @@
 import { getDb } from '../db';
-import type { EventType } from '../events';
+import { recordEvent, type EventType } from '../events';
 
 export interface JobEndingInput {
   type: Extract<EventType, 'insight.failed' | 'audio.failed' | 'job.cancelled'>;
@@ -22,10 +22,6 @@ export async function recordJobEnding(input: JobEndingInput): Promise<{ subjectI
   const db = await getDb();
   const subjectId = `${input.jobId}:${input.runId}`;
   const payload = { kind: input.kind, jobId: input.jobId, reason: input.reason, attempts: input.attempts, ...input.subject };
-  await db.query(
-    `INSERT INTO events (user_id, type, subject_id, payload) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (type, subject_id) DO NOTHING`,
-    [input.userId, input.type, subjectId, JSON.stringify(payload)],
-  );
+  await recordEvent(db, { userId: input.userId, type: input.type, subjectId, payload });
   return { subjectId };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { log } from '@temporalio/activity';
 import { config } from '../../config';
 import { getDb } from '../../db';
+import { recordEvent } from '../../events';
 import { invalidInput } from '../errors';
 import { whileHeartbeating } from '../heartbeat';
 import { defaultEngineName, createEngine, isEngineAvailable } from './engines/select';
@@ -123,11 +124,12 @@ export async function finishAudio(input: { audioId: string; insightId?: string }
       [input.audioId, input.insightId ?? null],
     );
     if (!row) throw invalidInput(`audio ${input.audioId} does not exist`);
-    await tx.query(
-      `INSERT INTO events (user_id, type, subject_id, payload) VALUES ($1, 'audio.transcribed', $2, $3)
-       ON CONFLICT (type, subject_id) DO NOTHING`,
-      [row.user_id, input.audioId, JSON.stringify({ audioId: input.audioId, insightId: input.insightId, durationSec: row.duration_sec, engine: row.engine })],
-    );
+    await recordEvent(tx, {
+      userId: row.user_id,
+      type: 'audio.transcribed',
+      subjectId: input.audioId,
+      payload: { audioId: input.audioId, insightId: input.insightId, durationSec: row.duration_sec, engine: row.engine },
+    });
   });
 }
 

@@ -1,4 +1,5 @@
 import { getDb, type Db } from '../../db';
+import { recordEvent } from '../../events';
 import { invalidInput } from '../errors';
 import { whileHeartbeating } from '../heartbeat';
 import { activeClassifier } from './classifier-store';
@@ -165,10 +166,11 @@ export async function finishInsight(input: StageInput & { status: 'processed' | 
       [input.insightId, input.status],
     );
     if (!row) throw invalidInput(`insight ${input.insightId} does not exist`);
-    await tx.query(
-      `INSERT INTO events (user_id, type, subject_id, payload) VALUES ($1, 'insight.processed', $2, $3)
-       ON CONFLICT (type, subject_id) DO NOTHING`,
-      [row.user_id, input.insightId, JSON.stringify({ insightId: input.insightId, status: input.status, category: row.category, language: row.language })],
-    );
+    await recordEvent(tx, {
+      userId: row.user_id,
+      type: 'insight.processed',
+      subjectId: input.insightId,
+      payload: { insightId: input.insightId, status: input.status, category: row.category, language: row.language },
+    });
   });
 }

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { config, taskQueue } from '../../config';
 import { getDb } from '../../db';
+import { recordEvent } from '../../events';
 import { digestEventSignal, digestWorkflow } from '../../workflows/digest';
 import { digestJobId } from '../../workflows/identity';
 
@@ -45,11 +46,7 @@ export async function recordDigest(input: { userId: string; eventIds: number[]; 
       from: new Date(Math.min(...times)).toISOString(),
       to: new Date(Math.max(...times)).toISOString(),
     };
-    await tx.query(
-      `INSERT INTO events (user_id, type, subject_id, payload) VALUES ($1, 'digest.ready', $2, $3)
-       ON CONFLICT (type, subject_id) DO NOTHING`,
-      [input.userId, input.digestId, JSON.stringify(payload)],
-    );
+    await recordEvent(tx, { userId: input.userId, type: 'digest.ready', subjectId: input.digestId, payload });
     return { recorded: true };
   });
 }
