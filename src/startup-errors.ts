@@ -9,8 +9,13 @@ import { MissingToolError } from './tools/venv';
  * its stack and where it came from, and the process exits non-zero, because its state can no longer be
  * trusted; the work it held is Temporal's, so a restart resumes it.
  */
+let ending = false;
+
 function fatal(origin: 'uncaughtException' | 'unhandledRejection') {
   return (err: unknown) => {
+    // A rejection that another listener rethrows comes back as an exception: it is the same bug, already being reported.
+    if (ending) return;
+    ending = true;
     if (err instanceof ConfigError || err instanceof MissingToolError || err instanceof DataDirInUseError || err instanceof MissingExtensionError) {
       console.error(err.message);
       process.exit(1);
@@ -29,5 +34,7 @@ function fatal(origin: 'uncaughtException' | 'unhandledRejection') {
       });
   };
 }
-process.on('uncaughtException', fatal('uncaughtException'));
+// A capture callback, not an 'uncaughtException' listener: the speech and embedding WASM runtimes add listeners
+// that rethrow, and a throw from any listener ends the process at once (exit 7, a raw stack, nothing logged).
+process.setUncaughtExceptionCaptureCallback(fatal('uncaughtException'));
 process.on('unhandledRejection', fatal('unhandledRejection'));
