@@ -86,8 +86,10 @@ export const envSchema = z.object({
   WORK_DIR_MAX_AGE_HOURS: positiveInt.default(24).describe('an audio working directory with nothing written for this long is removed'),
   UPLOAD_RETENTION_DAYS: positiveInt.default(7).describe('uploads of failed or cancelled audio jobs are removed after this many days'),
   EVENTS_RETENTION_DAYS: positiveInt.default(90).describe('events (and their delivery records) older than this are deleted nightly'),
-  BACKUP_KEEP: positiveInt.default(7).describe('backups kept in `DATA_DIR/backups`; older ones are deleted'),
+  BACKUP_DIR: z.string().min(1).optional().describe('directory the backups are written to (a volume or mount other than the app\'s own, so a lost host keeps its backups); unset = `DATA_DIR/backups`'),
+  BACKUP_KEEP: positiveInt.default(7).describe('backups kept in `BACKUP_DIR`; older ones are deleted'),
   PG_DUMP: z.string().min(1).optional().describe('pg_dump for PostgreSQL-mode backups (at least the server\'s major version); unset = `pg_dump` on `PATH`'),
+  PG_RESTORE: z.string().min(1).optional().describe('pg_restore with which each PostgreSQL-mode backup is verified in a scratch database; unset = the `pg_restore` beside `PG_DUMP` when that is set, else on `PATH`'),
   REPORT_PERIOD_DAYS: positiveInt.max(366).default(7).describe('days one periodic report covers, ending when its run was due'),
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(10).describe('how long one delivery attempt waits for the receiver\'s answer'),
   WEBHOOK_MAX_ATTEMPTS: positiveInt.max(100).default(12).describe('attempts at one webhook delivery, the first included'),
@@ -166,9 +168,13 @@ export interface Config {
     /** Uploads of failed or cancelled audio jobs are kept this long, for a look at what went wrong. */
     uploadRetentionDays: number;
     eventsRetentionDays: number;
+    /** Where backups go; DATA_DIR/backups unless BACKUP_DIR says otherwise. */
+    backupDir: string;
     backupKeep: number;
     /** pg_dump to use in PostgreSQL mode; `pg_dump` on PATH when unset. */
     pgDump?: string;
+    /** pg_restore that verifies PostgreSQL-mode backups; beside pgDump, else on PATH, when unset. */
+    pgRestore?: string;
     reportPeriodDays: number;
   };
   training: {
@@ -284,8 +290,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workDirMaxAgeHours: e.WORK_DIR_MAX_AGE_HOURS,
       uploadRetentionDays: e.UPLOAD_RETENTION_DAYS,
       eventsRetentionDays: e.EVENTS_RETENTION_DAYS,
+      backupDir: path.resolve(e.BACKUP_DIR ?? path.join(e.DATA_DIR, 'backups')),
       backupKeep: e.BACKUP_KEEP,
       pgDump: e.PG_DUMP,
+      pgRestore: e.PG_RESTORE,
       reportPeriodDays: e.REPORT_PERIOD_DAYS,
     },
     training: {

@@ -94,7 +94,7 @@ export function periodicJobs(cfg: Config): PeriodicJob[] {
     }),
     job({
       name: 'maintenance-backup',
-      description: 'backs up the app database into DATA_DIR/backups',
+      description: 'backs up the app database into BACKUP_DIR, verified by restoring it',
       specVariable: 'SCHEDULE_BACKUP',
       spec: m.schedules.backup,
       catchupWindow: '12h',

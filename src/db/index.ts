@@ -15,8 +15,11 @@ export interface Db {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
-  /** Embedded only: the whole data directory as a gzipped tarball that `new PGlite({ loadDataDir })` restores. */
-  dumpDataDir?(): Promise<Blob>;
+  /**
+   * Embedded only: the whole data directory as a gzipped tarball that `new PGlite({ loadDataDir })` restores.
+   * `atRest` runs in the same transaction just before the copy, so what it reads is what the tarball holds.
+   */
+  dumpDataDir?(atRest?: (tx: Db) => Promise<void>): Promise<Blob>;
   /** PostgreSQL only: the pool itself, for a library that takes one (the shared rate-limit store). */
   readonly pool?: pg.Pool;
 }
@@ -86,8 +89,9 @@ function embeddedDb(dataDir: string, release: () => void): Db {
   return {
     ...wrap(lite, false),
     // Inside a transaction no other query runs, so the files are copied at rest, right after a checkpoint.
-    dumpDataDir: () =>
+    dumpDataDir: (atRest) =>
       lite.transaction(async (tx) => {
+        await atRest?.(wrap(tx, true));
         await tx.query('CHECKPOINT');
         return lite.dumpDataDir('gzip');
       }),

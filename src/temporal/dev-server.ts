@@ -45,6 +45,13 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   throw new Error(`temporal server did not listen on port ${port} within ${timeoutMs} ms`);
 }
 
+/**
+ * Server settings the app relies on, passed to the dev server here and set in
+ * temporal-docker/dynamicconfig/insight-tracker.yaml for the compose cluster (a test keeps the two equal).
+ * Fairness keys (one per user, set at job start) are ignored unless matching fairness is on.
+ */
+export const SERVER_DYNAMIC_CONFIG = { 'matching.enableFairness': true } as const;
+
 /** Starts `temporal server start-dev` with the project's search attributes and waits until it accepts connections. */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const args = [
@@ -54,8 +61,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--namespace', opts.namespace,
     '--log-level', opts.logLevel ?? 'error',
     ...CUSTOM_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${key.type}`]),
-    // Fairness keys (one per user, set at job start) are ignored unless matching fairness is on.
-    '--dynamic-config-value', 'matching.enableFairness=true',
+    ...Object.entries(SERVER_DYNAMIC_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
   if (opts.dbFile) {
     mkdirSync(path.dirname(opts.dbFile), { recursive: true });

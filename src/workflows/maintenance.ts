@@ -65,7 +65,7 @@ export async function nightlyMaintenanceWorkflow(input: { eventsRetentionDays: n
   return { eventsPruned: removed, tablesAnalyzed: tables, vacuumed };
 }
 
-/** One verified backup of the app database into DATA_DIR/backups, keeping the newest `keep`. */
+/** One backup of the app database into BACKUP_DIR, verified by restoring it, keeping the newest `keep`. */
 export async function backupWorkflow(input: { keep: number }): Promise<BackupResult> {
   const m = maintenanceActivities('2h');
   const report = trackProgress({ stage: 'backup', percent: 0 });

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
+import { ApplicationFailure } from '@temporalio/common';
+import { compareRows, countRows, restoreIntoPglite } from '../../src/activities/maintenance/backup';
 import { config, taskQueue } from '../../src/config';
 import { backupWorkflow, cleanupWorkflow, nightlyMaintenanceWorkflow, periodicReportWorkflow } from '../../src/workflows';
 import { startStack, type TestStack } from '../support/stack';
@@ -119,9 +121,36 @@ describe('automated backup (embedded)', () => {
       const { rows } = await restored.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [stack.userId]);
       const [{ name }] = await stack.db.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [stack.userId]);
       assert.deepEqual(rows, [{ name }]);
+      // The job's own check read the same rows, and they are the source's (nothing else writes here meanwhile).
+      assert.deepEqual(await countRows(async (sql) => (await restored.query<Record<string, unknown>>(sql)).rows), result.rows);
     } finally {
       await restored.close();
     }
+    const source = await countRows((sql) => stack.db.query(sql));
+    for (const table of ['users', 'insights', 'schema_migrations', 'audio_recordings']) assert.equal(result.rows[table], source[table], table);
+    assert.ok(result.rows.users >= 1);
+    const [{ row_counts }] = await stack.db.query<{ row_counts: unknown }>('SELECT row_counts FROM backups WHERE file_name = $1', [path.basename(result.file)]);
+    assert.deepEqual(row_counts, result.rows);
+  });
+
+  it('fails verification for good when a tarball does not load, or restores other rows than the source', async () => {
+    const good = await readFile((await run(backupWorkflow, { keep: 5 })).file);
+    const bad = path.join(dataDir(), 'corrupt.tar.gz');
+    // Header intact, the second half gone: the gzip signature check passes, only a restore finds it.
+    await writeFile(bad, good.subarray(0, Math.floor(good.length / 2)));
+    const isVerificationFailure = (pattern: RegExp) => (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure, String(err));
+      assert.equal(err.type, 'BackupVerificationError');
+      assert.equal(err.nonRetryable, true);
+      assert.match(err.message, pattern);
+      return true;
+    };
+    await assert.rejects(restoreIntoPglite(bad), isVerificationFailure(/^the backup corrupt\.tar\.gz does not load into PGlite \(.+\); it was removed$/));
+    assert.throws(
+      () => compareRows('itk-backup-x.tar.gz', { users: 2, insights: 5 }, { users: 2, insights: 4 }),
+      isVerificationFailure(/does not restore what was dumped \(insights: 5 in the database, 4 restored\)/),
+    );
+    assert.throws(() => compareRows('b', { users: 2, events: 1 }, { users: 2 }), isVerificationFailure(/events: 1 in the database, no table restored/));
   });
 });
 
