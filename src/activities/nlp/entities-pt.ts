@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { Entity, EntityOptions, EntityType, Money } from './entities';
 import { gazetteerPlaces } from './gazetteer';
 
@@ -90,10 +91,14 @@ const PLACES = new Set([
   ...'Estados Unidos|EUA|Canadá|México|Argentina|Chile|Uruguai|Paraguai|Bolívia|Peru|Colômbia|Venezuela|Equador|Cuba|Espanha|França|Itália|Alemanha|Inglaterra|Reino Unido|Irlanda|Holanda|Países Baixos|Bélgica|Suíça|Áustria|Suécia|Noruega|Dinamarca|Finlândia|Polônia|Rússia|Ucrânia|Grécia|Turquia|Israel|Egito|China|Japão|Coreia do Sul|Índia|Austrália|África do Sul|Nigéria|Europa|América Latina|América do Sul|América do Norte|África|Ásia|Oceania|Nova York|Londres|Paris|Madri|Roma|Berlim|Buenos Aires|Santiago|Montevidéu|Tóquio|Pequim|Xangai|Washington|Chicago|Miami|Malvinas|Vaticano'.split('|'),
 ]);
 
-// Common Brazilian and Portuguese given names: a run that opens with one is a person.
-const GIVEN_NAMES = new Set(
-  'Ana Maria João José Antônio António Francisco Carlos Paulo Pedro Lucas Luiz Luís Luis Marcos Gabriel Rafael Daniel Marcelo Bruno Eduardo Felipe Rodrigo Manoel Manuel Fernando Fernanda Jorge André Ricardo Roberto Sérgio Sergio Vicente Juliana Mariana Patrícia Patricia Aline Camila Amanda Bruna Jéssica Letícia Júlia Julia Luana Beatriz Larissa Vanessa Adriana Sandra Márcia Marcia Cláudia Claudia Cristina Helena Luciana Renata Carla Rita Teresa Tereza Sofia Alice Laura Isabela Gustavo Leonardo Thiago Tiago Diego Matheus Mateus Vinícius Vinicius Henrique Guilherme Igor Otávio Raul Renato Rogério Sílvio Silvio Valdir Wagner Wilson Álvaro Alberto Adriano Alexandre Antonio Caio Cauã Davi Enzo Heitor Miguel Arthur Artur Bernardo Samuel Benedito Joaquim Raimundo Sebastião Geraldo Edson Milton Millôr Jair Dilma Lula Karine Karina Priscila Simone Tânia Vera Regina Lúcia Lucia Rosa Sônia Denise Elaine Fabiana Gabriela Joana Inês Leonor Rui Nuno Duarte Gonçalo Bill George John James Thomas Robert Mark Jean Jim Don Michael David Richard William Charles'.split(' '),
-);
+// Given names: a run that opens with one is a person. The 3,164 Brazilian first names of npm
+// @zxcvbn-ts/language-pt-br (lower case, unaccented) and a few European Portuguese and English ones.
+const fold = (word: string) => word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+const GIVEN_NAMES = new Set([
+  ...(createRequire(import.meta.url)('@zxcvbn-ts/language-pt-br/src/firstnames.json') as string[]),
+  ...'antónio joão josé maria ana rui nuno duarte gonçalo inês leonor tiago millôr bill george john james thomas robert mark jean jim don michael david richard william charles'.split(' ').map(fold),
+]);
+const isGivenName = (word: string) => GIVEN_NAMES.has(fold(word));
 
 const LOWER_CONNECTOR = String.raw`(?:de|da|do|dos|das|di|du|del|della|van|von)`;
 const NAME_TOKEN = String.raw`(?:(?:\p{Lu}\.)+\p{Lu}[\p{L}'’-]*\p{L}|\p{Lu}\.(?:\s?\p{Lu}\.)*|\p{Lu}[\p{L}'’-]*\p{L}|\p{Lu})`;
@@ -150,7 +155,7 @@ function nameSpans(text: string): Span[] {
     // A sentence that opens with a capitalised common word before a known name: "Programas da Microsoft".
     const inner = run.match(new RegExp(String.raw`^\S+\s+(?:${LOWER_CONNECTOR}\s+)(.+)$`, 'u'))?.[1];
     const head = run.split(/\s/)[0]!;
-    if (inner && (KNOWN_ORGS.has(inner) || PLACES.has(inner)) && !GIVEN_NAMES.has(head) && !ORG_HEADS.has(head) && !PLACES.has(head)) {
+    if (inner && (KNOWN_ORGS.has(inner) || PLACES.has(inner)) && !isGivenName(head) && !ORG_HEADS.has(head) && !PLACES.has(head)) {
       start += run.length - inner.length;
       run = inner;
     }
@@ -175,13 +180,13 @@ function nameSpans(text: string): Span[] {
     } else if (honorific || rank || attribution) {
       type = 'person';
       strength = 2;
-    } else if (GIVEN_NAMES.has(first) && (words.length > 1 || !atSentenceStart)) {
+    } else if (isGivenName(first) && (words.length > 1 || !atSentenceStart)) {
       type = 'person';
     } else if (words.length >= 2 && !/^[\p{Lu}\d]+$/u.test(run.replace(/\s/g, ''))) {
       type = 'person';
     } else if (words.length === 1 && !atSentenceStart && /^\p{Lu}\p{Ll}/u.test(run)) {
       // One capitalised word inside a sentence after a place word ("em Lisboa", "para Curitiba") is a place.
-      if (/\b(?:em|para|pra)\s+$/iu.test(text.slice(Math.max(0, start - 8), start)) && !GIVEN_NAMES.has(run)) type = 'place';
+      if (/\b(?:em|para|pra)\s+$/iu.test(text.slice(Math.max(0, start - 8), start)) && !isGivenName(run)) type = 'place';
     }
     if (!type) continue;
     // A known place or organisation inside a longer run stays the longer run's; on its own it is matched above.
