@@ -121,13 +121,14 @@ const SPELLINGS: { pattern: RegExp; lang: string; weight: number; strong?: boole
 // Listed in order of preference on a tie: the supported languages first.
 const LANGUAGES = Object.keys(STOPWORDS);
 
-/** Each language's evidence per word of the text, best first, and the share of words that are function words. */
+/** Each language's evidence per word of the text, best first, and the share of words that are function words of two letters or more. */
 function languageScores(words: string[]): { scores: [string, number][]; functionWords: number } {
   const scores = new Map<string, number>(LANGUAGES.map((l) => [l, 0]));
   let functionWords = 0;
   for (const word of words) {
     const listed = WORD_WEIGHTS.get(word);
-    if (listed) functionWords += 1;
+    // One-letter words ("a", "o", "e", "y") also come out of bytes decoded as letters: they do not make prose.
+    if (listed && word.length > 1) functionWords += 1;
     for (const [lang, w] of listed ?? []) scores.set(lang, scores.get(lang)! + w);
   }
   for (const word of words) {
@@ -168,7 +169,7 @@ function detectLanguage(text: string): string {
   const { scores, functionWords } = languageScores(words);
   const [best, bestScore] = scores[0]!;
   // A longer text with almost no function words is not prose (letters decoded from bytes, lists of names).
-  if (words.length >= 8 && functionWords < 0.1) return 'und';
+  if (words.length >= 8 && functionWords < 0.05) return 'und';
   // Short notes ("Q3 budget call") may have no evidence at all; Latin script then defaults to English.
   if (bestScore === 0) return 'en';
   // Mixed text is analysed in the language with the most evidence.
