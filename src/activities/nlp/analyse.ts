@@ -3,6 +3,7 @@ import { embed } from './embeddings';
 import type { Entity } from './entities';
 import { extractKeywords, type Keyword } from './keywords';
 import { normaliseText } from './normalise';
+import { portugueseCategory } from './portuguese';
 import { scoreSentiment, type Sentiment } from './sentiment';
 import { extractEntitiesInWindows } from './windows';
 
@@ -28,10 +29,10 @@ export async function analyseText(
     text,
     language,
     supported,
-    entities: await extractEntitiesInWindows(text, options),
-    keywords: extractKeywords(text),
+    entities: await extractEntitiesInWindows(text, { ...options, language }),
+    keywords: extractKeywords(text, 10, language),
     embedding: await embed(text),
-    classification: classify(model, text),
-    sentiment: scoreSentiment(text),
+    classification: language === 'pt' ? portugueseCategory(text) : classify(model, text),
+    sentiment: scoreSentiment(text, language),
   };
 }

@@ -34,6 +34,8 @@ export interface Entity {
 export interface EntityOptions {
   /** What "next Tuesday" is relative to; defaults to now. Dates are computed in UTC. */
   referenceDate?: Date | string;
+  /** The text's language (normalise.ts); Portuguese has its own rules (entities-pt.ts). Defaults to English. */
+  language?: string;
 }
 
 // strength: 0 for the general models' guesses, 1-2 for context rules (entity-rules.ts), which win an overlap.

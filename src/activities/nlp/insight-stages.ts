@@ -8,6 +8,7 @@ import { EMBEDDING_MODEL } from './embeddings';
 import { extractKeywords } from './keywords';
 import { isMeaningful, normaliseText } from './normalise';
 import { entityKey, rankRelated, type EntityRef } from './relationships';
+import { portugueseCategory } from './portuguese';
 import { scoreSentiment } from './sentiment';
 
 // The insight pipeline's stages. Each reads what it needs from the database and rewrites only its own
@@ -18,8 +19,8 @@ interface StageInput {
 }
 
 async function insightRow(db: Db, insightId: string) {
-  const [row] = await db.query<{ user_id: string; text: string; normalised_text: string | null; created_at: Date }>(
-    'SELECT user_id, text, normalised_text, created_at FROM insights WHERE id = $1',
+  const [row] = await db.query<{ user_id: string; text: string; normalised_text: string | null; language: string | null; created_at: Date }>(
+    'SELECT user_id, text, normalised_text, language, created_at FROM insights WHERE id = $1',
     [insightId],
   );
   if (!row) throw invalidInput(`insight ${insightId} does not exist`);
@@ -29,7 +30,7 @@ async function insightRow(db: Db, insightId: string) {
 async function normalisedRow(db: Db, insightId: string) {
   const row = await insightRow(db, insightId);
   if (row.normalised_text === null) throw invalidInput(`insight ${insightId} has not been normalised`);
-  return { ...row, normalised_text: row.normalised_text };
+  return { ...row, normalised_text: row.normalised_text, language: row.language ?? 'en' };
 }
 
 const normalisedText = async (db: Db, insightId: string) => (await normalisedRow(db, insightId)).normalised_text;
@@ -44,14 +45,14 @@ export async function normaliseInsight({ insightId }: StageInput): Promise<{ lan
 
 export async function extractInsightEntities({ insightId }: StageInput): Promise<{ entities: number; keywords: number }> {
   const db = await getDb();
-  const { normalised_text: text, created_at } = await normalisedRow(db, insightId);
+  const { normalised_text: text, created_at, language } = await normalisedRow(db, insightId);
   // Relative dates ("next Tuesday") resolve against when the insight arrived, the same on every retry.
   const progress = { windowsDone: 0, windows: 0 };
   const pool = await nlpPool();
   const entities = await whileHeartbeating(progress, (signal) =>
-    pool.entities(text, { referenceDate: created_at }, { signal, onProgress: (p) => Object.assign(progress, { windowsDone: p.done, windows: p.total }) }),
+    pool.entities(text, { referenceDate: created_at, language }, { signal, onProgress: (p) => Object.assign(progress, { windowsDone: p.done, windows: p.total }) }),
   );
-  const keywords = extractKeywords(text);
+  const keywords = extractKeywords(text, 10, language);
   await db.transaction(async (tx) => {
     await tx.query('DELETE FROM insight_entities WHERE insight_id = $1', [insightId]);
     if (entities.length > 0) {
@@ -81,9 +82,20 @@ export async function embedInsight({ insightId }: StageInput): Promise<{ dimensi
   return { dimensions: embedding.length };
 }
 
-export async function classifyInsight({ insightId }: StageInput): Promise<{ category: string; confidence: number; modelId: number }> {
+export async function classifyInsight({ insightId }: StageInput): Promise<{ category: string; confidence: number; modelId: number | null }> {
   const db = await getDb();
-  const text = await normalisedText(db, insightId);
+  const { normalised_text: text, language } = await normalisedRow(db, insightId);
+  if (language === 'pt') {
+    // The trained classifier reads English only; Portuguese gets the starter topics from its own word lists
+    // (portuguese.ts) and no model id, so a retrained model's re-classification passes it by.
+    const { category, confidence } = portugueseCategory(text);
+    await db.query(
+      `UPDATE insights SET category = $2, category_confidence = $3, classifier_model_id = NULL, sentiment = $4, updated_at = now()
+       WHERE id = $1`,
+      [insightId, category, confidence, JSON.stringify(scoreSentiment(text, language))],
+    );
+    return { category, confidence, modelId: null };
+  }
   const classifier = await activeClassifier(db);
   const pool = await nlpPool();
   const { category, confidence } = await whileHeartbeating({ chars: text.length }, (signal) => pool.classify(classifier.model, text, { signal }));

@@ -1,4 +1,5 @@
 import natural from './natural';
+import { portugueseKeywords } from './portuguese';
 import { spamAssassinEmails } from './spam-assassin';
 
 export interface Keyword {
@@ -47,7 +48,8 @@ export function warmKeywords(): void {
 }
 
 /** Top-N terms by TF-IDF: natural's term frequency times the same IDF formula natural uses, 1 + ln(N / (1 + df)). */
-export function extractKeywords(text: string, topN = 10): Keyword[] {
+export function extractKeywords(text: string, topN = 10, language = 'en'): Keyword[] {
+  if (language === 'pt') return portugueseKeywords(text, topN);
   const { documents, documentFrequency } = loadBackground();
   const counts: Record<string, number> = {};
   for (const term of terms(text)) counts[term] = (counts[term] ?? 0) + 1;

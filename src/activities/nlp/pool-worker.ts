@@ -3,13 +3,14 @@ import { analyseText } from './analyse';
 import { classify, loadModel, type LoadedModel } from './classifier';
 import { embed, loadEmbeddingModel } from './embeddings';
 import { warmKeywords } from './keywords';
+import { warmPortuguese } from './portuguese';
 import type { PoolReply, PoolRequest } from './pool';
 import { extractEntitiesInWindows } from './windows';
 import { warmStages } from './warm';
 
 // Each thread holds its own models: loaded once here, reused for every task the thread runs.
 const models = new Map<number, LoadedModel>();
-const ready = Promise.all([loadEmbeddingModel(), warmKeywords()]).then(warmStages);
+const ready = Promise.all([loadEmbeddingModel(), warmKeywords(), warmPortuguese()]).then(warmStages);
 
 function modelFor(request: { modelId: number; model?: Parameters<typeof loadModel>[0] }): LoadedModel {
   if (request.model) {

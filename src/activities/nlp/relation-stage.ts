@@ -9,7 +9,10 @@ import { extractRelations } from './relations';
  */
 export async function extractInsightRelations({ insightId }: { insightId: string }): Promise<{ relations: number }> {
   const db = await getDb();
-  const [row] = await db.query<{ text: string | null }>('SELECT normalised_text AS text FROM insights WHERE id = $1', [insightId]);
+  const [row] = await db.query<{ text: string | null; language: string | null }>(
+    'SELECT normalised_text AS text, language FROM insights WHERE id = $1',
+    [insightId],
+  );
   if (!row) throw invalidInput(`insight ${insightId} does not exist`);
   if (row.text === null) throw invalidInput(`insight ${insightId} has not been normalised`);
   const entities = await db.query<{ type: EntityType; text: string; value: unknown; start: number; end: number }>(
@@ -17,7 +20,8 @@ export async function extractInsightRelations({ insightId }: { insightId: string
      WHERE insight_id = $1 AND type IN ('person', 'organization', 'place') ORDER BY start_offset`,
     [insightId],
   );
-  const relations = extractRelations(row.text, entities);
+  // The relation rules read English verbs through wink's English part-of-speech tags: other languages get none.
+  const relations = row.language === 'pt' ? [] : extractRelations(row.text, entities);
   await db.transaction(async (tx) => {
     await tx.query('DELETE FROM insight_entity_relations WHERE insight_id = $1', [insightId]);
     if (relations.length === 0) return;

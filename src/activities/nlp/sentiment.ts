@@ -1,4 +1,5 @@
 import natural from './natural';
+import { portugueseSentiment } from './portuguese';
 
 export interface Sentiment {
   /** tanh(2 × mean): in (-1, 1); about ±0.8 for a clearly positive or negative sentence, near 0 for neutral prose. */
@@ -11,7 +12,8 @@ export interface Sentiment {
 const analyzer = new natural.SentimentAnalyzer('English', undefined, 'afinn');
 const tokenizer = new natural.WordTokenizer();
 
-export function scoreSentiment(text: string): Sentiment {
+export function scoreSentiment(text: string, language = 'en'): Sentiment {
+  if (language === 'pt') return portugueseSentiment(text);
   const words = tokenizer.tokenize(text.toLowerCase());
   const mean = words.length ? analyzer.getSentiment(words) : 0;
   return { score: round(Math.tanh(2 * mean)), afinnMean: round(mean) };

