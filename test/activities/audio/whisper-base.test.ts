@@ -65,6 +65,18 @@ test('chooses the engine by language: pt and detected pt go to Whisper base, Eng
   assert.deepEqual(await pick('auto', 'pocketsphinx', enWav), { engine: 'pocketsphinx', language: 'en' });
 });
 
+test('a cancelled Portuguese chunk rejects at once and the engine goes on', async () => {
+  const controller = new AbortController();
+  const running = base.transcribe(ptWav, { language: 'pt', signal: controller.signal });
+  await new Promise((r) => setTimeout(r, 300));
+  const abortedAt = Date.now();
+  controller.abort();
+  await assert.rejects(running, { name: 'AbortError' });
+  assert.ok(Date.now() - abortedAt < 200, 'the promise rejects at once');
+  const again = await base.transcribe(ptWav, { language: 'pt' });
+  assert.ok(wordErrorRate(ptText, again.text) < MAX_PT_WER, again.text);
+});
+
 test('the English-only engines refuse another language rather than mistranscribe it', async () => {
   await assert.rejects(tiny.transcribe(ptWav, { language: 'pt' }), /English only|en only/);
 });
