@@ -2,6 +2,7 @@
 // Speaks the fixture text (~5 min) with flite, encodes it as mp3, normalises and splits it, then per engine
 // transcribes the chunks one at a time and two at a time. Reports wall time, real-time factor, word error rate,
 // peak RSS of the child processes, and how far the ETA estimator would have been off at 10/25/50 % done.
+// `--languages`: English next to Portuguese instead (bench/audio-languages.ts).
 import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { createEngine } from '../src/activities/audio/engines/select';
 import type { EngineName, SpeechEngine } from '../src/activities/audio/engines/types';
 import { createWhisperEngine, type WhisperOptions } from '../src/activities/audio/engines/whisper';
 import { ensureWhisperVenv } from '../src/activities/audio/engines/whisper-setup';
+import { benchLanguages } from './audio-languages';
 import { EtaEstimator } from '../src/workflows/eta';
 import { mergeTranscripts, type ChunkResult } from '../src/activities/audio/merge';
 import { normaliseAndSplit, type AudioChunk } from '../src/activities/audio/split';
@@ -31,6 +33,11 @@ interface Run {
 }
 
 const RESULTS = new URL('./results/audio-compute.json', import.meta.url);
+
+if (process.argv.includes('--languages')) {
+  await benchLanguages();
+  process.exit(0);
+}
 
 const dir = await mkdtemp(join(tmpdir(), 'audio-bench-'));
 try {

@@ -13,7 +13,8 @@ if (!existsSync(stamp) || statSync(stamp).mtimeMs < statSync('package-lock.json'
   run('npm ci --no-audit --no-fund');
 }
 
-// System packages from Debian: ffmpeg for audio, pocketsphinx for speech, flite for test speech,
+// System packages from Debian: ffmpeg for audio, pocketsphinx for speech, flite (English) and espeak-ng
+// (Portuguese) for test speech,
 // python3 with venv for the project-local tools (Temporal CLI, test PostgreSQL, whisper), chromium for the
 // browser test of the live streams (driven by puppeteer-core, which downloads no browser of its own).
 const wanted = [
@@ -21,6 +22,7 @@ const wanted = [
   { check: () => has('pocketsphinx_continuous'), pkg: 'pocketsphinx' },
   { check: () => existsSync('/usr/share/pocketsphinx/model/en-us'), pkg: 'pocketsphinx-en-us' },
   { check: () => has('flite'), pkg: 'flite' },
+  { check: () => has('espeak-ng'), pkg: 'espeak-ng' },
   { check: () => has('python3'), pkg: 'python3' },
   { check: () => spawnSync('python3', ['-c', 'import venv, ensurepip'], { stdio: 'ignore' }).status === 0, pkg: 'python3-venv' },
   { check: () => has('chromium'), pkg: 'chromium' },

@@ -73,7 +73,10 @@ export const envSchema = z.object({
   AUDIO_UPLOAD_IDLE_SECONDS: positiveInt.default(30).describe('an upload that sends nothing for this long is answered 408 and dropped'),
   AUDIO_CHUNK_SECONDS: z.coerce.number().int().min(5).max(300).default(30).describe('target chunk length'),
   AUDIO_PARALLEL_CHUNKS: positiveInt.max(32).default(2).describe('chunks one audio job transcribes at once'),
-  SPEECH_ENGINE: z.enum(['auto', 'whisper', 'pocketsphinx']).default('auto').describe('`auto` (most accurate installed), `whisper` or `pocketsphinx`'),
+  SPEECH_ENGINE: z
+    .enum(['auto', 'whisper', 'whisper-base', 'pocketsphinx'])
+    .default('auto')
+    .describe('engine for English speech: `auto` (most accurate installed), `whisper` (tiny.en), `whisper-base` or `pocketsphinx`; Portuguese always uses `whisper-base`'),
   SCHEDULE_CLEANUP: scheduleSpec.default('@every 1h').describe('when temporary-data cleanup runs (a Temporal cron string, see Periodic jobs)'),
   SCHEDULE_NIGHTLY: scheduleSpec.default('0 3 * * *').describe('when nightly maintenance runs (UTC)'),
   SCHEDULE_BACKUP: scheduleSpec.default('30 2 * * *').describe('when the database backup runs (UTC)'),

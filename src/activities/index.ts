@@ -3,8 +3,8 @@ import { getDb } from '../db';
 import { logger } from '../logging';
 import * as audio from './audio';
 import { recordJobEnding } from './job-events';
-import { getWhisperEngine } from './audio/engines/whisper';
-import { ensureWhisperVenv } from './audio/engines/whisper-setup';
+import { startedWhisperEngines } from './audio/engines/whisper';
+import { ensureWhisperBase, ensureWhisperVenv } from './audio/engines/whisper-setup';
 import * as maintenance from './maintenance';
 import { closeAlertsClient } from './maintenance/alerts';
 import * as nlp from './nlp';
@@ -56,10 +56,19 @@ export async function warmUp(kinds: readonly QueueKind[]): Promise<void> {
       }),
     );
   }
+  if (kinds.includes('audio')) {
+    // Portuguese (and language=auto) needs Whisper base whatever SPEECH_ENGINE picks for English.
+    pending.push(
+      ensureWhisperBase().catch((err) => {
+        if (config().audio.engine === 'whisper-base') throw err;
+        logger.warn({ err }, 'Whisper base could not be installed; Portuguese recordings will fail and auto will mean English');
+      }),
+    );
+  }
   await Promise.all(pending);
 }
 
 /** Releases what activities hold beyond a task (threads, child processes); call after workers stop. */
 export async function releaseActivityResources(): Promise<void> {
-  await Promise.all([closeNlpPool(), getWhisperEngine().close?.(), closeAlertsClient()]);
+  await Promise.all([closeNlpPool(), ...startedWhisperEngines().map((engine) => engine.close?.()), closeAlertsClient()]);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ENGLISH_ONLY_ENGINES, RECORDING_LANGUAGES } from '../activities/audio/engines/types';
 import { EVENT_TYPES } from '../events';
 import { PRIORITY_LEVELS } from './priority';
 import { JOB_STATUSES } from '../temporal/search-attributes';
@@ -77,8 +78,17 @@ export const labelBody = z
   .strict();
 
 export const audioFields = z
-  .object({ engine: z.enum(['auto', 'whisper', 'pocketsphinx']).optional(), priority: z.enum(PRIORITY_LEVELS).optional() })
-  .strip();
+  .object({
+    engine: z.enum(['auto', 'whisper', 'whisper-base', 'pocketsphinx']).optional(),
+    language: z.enum(RECORDING_LANGUAGES).default('auto'),
+    priority: z.enum(PRIORITY_LEVELS).optional(),
+  })
+  .strip()
+  // Said in one request, an English-only engine and Portuguese contradict each other; SPEECH_ENGINE only picks English's.
+  .refine((f) => f.language !== 'pt' || !f.engine || !(ENGLISH_ONLY_ENGINES as readonly string[]).includes(f.engine), {
+    path: ['language'],
+    message: 'pt needs engine auto or whisper-base: the other engines transcribe English only',
+  });
 
 export const audioIdParams = z.object({ audioId: z.uuid('must be an audio id (a UUID)') });
 

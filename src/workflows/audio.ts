@@ -1,6 +1,6 @@
 import { CancellationScope, executeChild, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { AudioActivities } from '../activities';
-import type { EngineName } from '../activities/audio/engines/types';
+import type { EngineName, RecordingLanguage } from '../activities/audio/engines/types';
 import { JOB_KIND, USER_ID } from '../temporal/search-attributes';
 import { transcribeInLanes } from './audio-chunks';
 import { announceJobEnding, notifySubscribers } from './event-delivery';
@@ -17,6 +17,8 @@ export interface AudioWorkflowInput {
   sizeBytes: number;
   uploadPath: string;
   engine: EngineName | 'auto';
+  /** `auto` detects English or Portuguese on the first chunk; absent in jobs started before it existed (English). */
+  language?: RecordingLanguage;
   /** Chunks transcribed at once for this job (AUDIO_PARALLEL_CHUNKS); worker slots cap the machine. */
   parallelChunks: number;
 }
@@ -24,6 +26,7 @@ export interface AudioWorkflowInput {
 export interface AudioResult {
   audioId: string;
   engine: EngineName;
+  language: string;
   durationSec: number;
   chunks: number;
   words: number;
@@ -47,8 +50,8 @@ export async function audioWorkflow(input: AudioWorkflowInput): Promise<JobOutco
   const pipeline = async (): Promise<AudioResult> => {
     await audio.registerAudio({ ...input, jobId: workflowInfo().workflowId });
     report({ stage: 'probe', percent: 0 });
-    const prepared = await audio.prepareAudio({ audioId, engine: input.engine });
-    const { chunks, durationSec, engine } = prepared;
+    const prepared = await audio.prepareAudio({ audioId, engine: input.engine, language: input.language });
+    const { chunks, durationSec, engine, language } = prepared;
     await audio.setAudioStatus({ audioId, status: 'transcribing' });
 
     const results = await transcribeInLanes({
@@ -56,7 +59,7 @@ export async function audioWorkflow(input: AudioWorkflowInput): Promise<JobOutco
       durationSec,
       lanes: input.parallelChunks,
       typicalRealTimeFactor: prepared.typicalRealTimeFactor,
-      transcribe: (chunk) => audio.transcribeChunk({ audioId, chunk, engine }),
+      transcribe: (chunk) => audio.transcribeChunk({ audioId, chunk, engine, language }),
       onProgress: (progress) => report({ stage: 'transcribe', ...progress, engine }),
     });
 
@@ -78,7 +81,7 @@ export async function audioWorkflow(input: AudioWorkflowInput): Promise<JobOutco
       });
     }
     await audio.finishAudio({ audioId, insightId });
-    return { audioId, engine, durationSec, chunks: chunks.length, words: transcript.text.split(/\s+/).filter(Boolean).length, insightId };
+    return { audioId, engine, language, durationSec, chunks: chunks.length, words: transcript.text.split(/\s+/).filter(Boolean).length, insightId };
   };
 
   try {

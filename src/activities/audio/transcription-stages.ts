@@ -6,8 +6,8 @@ import { getDb } from '../../db';
 import { recordEvent } from '../../events';
 import { invalidInput } from '../errors';
 import { whileHeartbeating } from '../heartbeat';
-import { defaultEngineName, createEngine, isEngineAvailable } from './engines/select';
-import type { ChunkTranscript, EngineName } from './engines/types';
+import { chooseEngine, createEngine } from './engines/select';
+import type { ChunkTranscript, EngineName, RecordingLanguage } from './engines/types';
 import { mergeTranscripts, type ChunkResult } from './merge';
 import { AudioInputError, probeAudio } from './probe';
 import { normaliseAndSplit, type AudioChunk } from './split';
@@ -55,19 +55,21 @@ export interface PreparedAudio {
   durationSec: number;
   codec: string;
   engine: EngineName;
+  /** `en`, `pt`, or the other language detection found. */
+  language: string;
   typicalRealTimeFactor: number;
   chunks: AudioChunk[];
 }
 
-/** Probes the upload (unusable input fails at once, never retried), picks the engine, normalises and splits. */
-export async function prepareAudio(input: { audioId: string; engine: EngineName | 'auto' }): Promise<PreparedAudio> {
+/**
+ * Probes the upload (unusable input fails at once, never retried), normalises and splits, then picks the
+ * language (detected on the first chunk for `auto`) and the engine. Jobs started before `language` existed were English.
+ */
+export async function prepareAudio(input: { audioId: string; engine: EngineName | 'auto'; language?: RecordingLanguage }): Promise<PreparedAudio> {
   const db = await getDb();
   const [row] = await db.query<{ upload_path: string }>('SELECT upload_path FROM audio_recordings WHERE id = $1', [input.audioId]);
   if (!row) throw invalidInput(`audio ${input.audioId} does not exist`);
   const info = await probeAudio(row.upload_path).catch((err) => Promise.reject(asActivityError(err)));
-
-  const engine = input.engine === 'auto' ? await defaultEngineName() : input.engine;
-  if (!(await isEngineAvailable(engine))) throw invalidInput(`the speech engine ${engine} is not installed on this worker`);
 
   const outDir = workDir(input.audioId);
   await rm(outDir, { recursive: true, force: true });
@@ -77,26 +79,30 @@ export async function prepareAudio(input: { audioId: string; engine: EngineName 
       Promise.reject(asActivityError(err)),
     ),
   );
-  await db.query('UPDATE audio_recordings SET duration_sec = $2, codec = $3, engine = $4, updated_at = now() WHERE id = $1', [
+  const { engine, language } = await whileHeartbeating({ stage: 'language' }, (signal) =>
+    chooseEngine({ engine: input.engine, language: input.language ?? 'en', sampleWav: chunks[0]?.path, signal }),
+  );
+  await db.query('UPDATE audio_recordings SET duration_sec = $2, codec = $3, engine = $4, language = $5, updated_at = now() WHERE id = $1', [
     input.audioId,
     durationSec,
     info.codec,
     engine,
+    language,
   ]);
-  return { durationSec, codec: info.codec, engine, typicalRealTimeFactor: createEngine(engine).typicalRealTimeFactor, chunks };
+  return { durationSec, codec: info.codec, engine, language, typicalRealTimeFactor: createEngine(engine).typicalRealTimeFactor, chunks };
 }
 
 /**
  * Transcribes one chunk, heartbeating; a cancel kills the engine's work within the heartbeat interval.
  * The result is kept beside the chunk, so a retry after a crash that lost the completion does not redo it.
  */
-export async function transcribeChunk(input: { audioId: string; chunk: AudioChunk; engine: EngineName }): Promise<ChunkResult> {
+export async function transcribeChunk(input: { audioId: string; chunk: AudioChunk; engine: EngineName; language?: string }): Promise<ChunkResult> {
   const done = `${input.chunk.path}.json`;
   const saved = await readFile(done, 'utf8').catch(() => undefined);
   if (saved) return { ...(JSON.parse(saved) as ChunkTranscript), startSec: input.chunk.startSec };
 
   const transcript = await whileHeartbeating({ chunk: input.chunk.index }, (signal) =>
-    createEngine(input.engine).transcribe(input.chunk.path, { signal }),
+    createEngine(input.engine).transcribe(input.chunk.path, { signal, language: input.language }),
   );
   await writeFile(done, JSON.stringify(transcript));
   return { ...transcript, startSec: input.chunk.startSec };

@@ -15,11 +15,13 @@ export function wordErrorRate(reference: string, hypothesis: string): number {
   return previous[hyp.length] / ref.length;
 }
 
-// "Workflow's" and "workflows", "dog-temporal" and "dog temporal" are the same words to a listener.
+// "Workflow's" and "workflows", "dog-temporal" and "dog temporal" are the same words to a listener. Letters are
+// any script's, so Portuguese "não" is one word; NFC makes a composed and a decomposed "ã" the same letter.
 function normaliseWords(text: string): string[] {
   return text
+    .normalize('NFC')
     .toLowerCase()
     .replace(/['’]/g, '')
-    .split(/[^a-z0-9]+/)
+    .split(/[^\p{L}\p{N}]+/u)
     .filter((w) => w !== '');
 }

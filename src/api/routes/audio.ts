@@ -40,6 +40,7 @@ export function audioRoutes(deps: { client: Client; db: Db; cfg: Config }): Rout
             sizeBytes: upload.sizeBytes,
             uploadPath: upload.path,
             engine: fields.engine ?? deps.cfg.audio.engine,
+            language: fields.language,
             parallelChunks: deps.cfg.audio.parallelChunks,
           },
         ],
@@ -54,7 +55,7 @@ export function audioRoutes(deps: { client: Client; db: Db; cfg: Config }): Rout
   router.get('/:audioId', async (req, res) => {
     const { audioId } = parse(audioIdParams, req.params, 'params');
     const [audio] = await deps.db.query<Record<string, unknown> & { insightId: string | null }>(
-      `SELECT id, job_id AS "jobId", original_name AS "originalName", size_bytes::float8 AS "sizeBytes", status, engine,
+      `SELECT id, job_id AS "jobId", original_name AS "originalName", size_bytes::float8 AS "sizeBytes", status, engine, language,
          duration_sec AS "durationSec", codec, transcript, segments, insight_id AS "insightId", error,
          created_at AS "createdAt", transcribed_at AS "transcribedAt"
        FROM audio_recordings WHERE id = $1 AND user_id = $2`,

@@ -17,3 +17,8 @@ test('an empty reference is perfect only against an empty hypothesis', () => {
   assert.equal(wordErrorRate('', ' ... '), 0);
   assert.equal(wordErrorRate('', 'words'), 1);
 });
+
+test('accented letters belong to their word, composed or not; a changed accent is an error', () => {
+  assert.equal(wordErrorRate('Ela não está na estação.', 'ela na\u0303o está na estação'), 0);
+  assert.equal(wordErrorRate('ela não está', 'ela não esta'), 1 / 3);
+});

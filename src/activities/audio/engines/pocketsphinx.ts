@@ -22,7 +22,8 @@ export function createPocketsphinxEngine(): SpeechEngine {
     name: 'pocketsphinx',
     // Measured by bench/audio-compute.ts on 30 s chunks, process start-up included.
     typicalRealTimeFactor: 0.15,
-    async transcribe(wavPath, { signal } = {}) {
+    async transcribe(wavPath, { signal, language } = {}) {
+      if (language && language !== 'en') throw new Error(`pocketsphinx (en-us) transcribes English only, not ${language}`);
       const { stdout } = await runChild(BINARY, ['-infile', wavPath, '-logfn', '/dev/null', '-time', 'yes'], { signal });
       return parsePocketsphinxOutput(stdout);
     },

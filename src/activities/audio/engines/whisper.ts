@@ -2,8 +2,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { ChunkTranscript, SpeechEngine, TranscriptSegment } from './types';
-import { ensureWhisperVenv, isWhisperProvisioned } from './whisper-setup';
+import type { ChunkTranscript, DetectedLanguage, DetectOptions, SpeechEngine, TranscribeOptions, TranscriptSegment } from './types';
+import { ensureWhisperBase, ensureWhisperVenv, isWhisperBaseProvisioned, isWhisperProvisioned } from './whisper-setup';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../../../../python/whisper_server.py', import.meta.url));
 
@@ -17,40 +17,86 @@ export interface WhisperOptions {
   cancelGraceMs?: number;
 }
 
+interface Request {
+  op: 'transcribe' | 'detect';
+  path: string;
+  language?: string;
+  candidates?: string[];
+}
+
 interface Pending {
   id: string;
-  path: string;
-  resolve: (t: ChunkTranscript) => void;
+  request: Request;
+  resolve: (reply: Reply & { ok: true }) => void;
   reject: (e: unknown) => void;
   detach: () => void;
 }
 
 type Reply =
   | { id: string; ok: true; text: string; segments: TranscriptSegment[] }
+  | { id: string; ok: true; language: string; probability: number; method: DetectedLanguage['method'] }
   | { id: string; ok: false; cancelled: boolean; error: string };
 
-export const isWhisperAvailable = isWhisperProvisioned;
+/** Which weights a Whisper engine runs, and how its Python process is provisioned. */
+interface WhisperModelSpec {
+  name: 'whisper' | 'whisper-base';
+  typicalRealTimeFactor: number;
+  /** The language a request without one is transcribed in; undefined for a multilingual model, which detects. */
+  onlyLanguage?: string;
+  provision: () => Promise<{ python: string; modelDir?: string }>;
+}
 
-let shared: SpeechEngine | undefined;
+const TINY_EN: WhisperModelSpec = {
+  name: 'whisper',
+  // Measured by bench/audio-compute.ts (tiny.en, int8, beam 5, one thread, 30 s chunks): 0.04-0.065.
+  typicalRealTimeFactor: 0.05,
+  onlyLanguage: 'en',
+  provision: async () => ({ python: await ensureWhisperVenv() }),
+};
+
+const BASE: WhisperModelSpec = {
+  name: 'whisper-base',
+  // bench/audio-compute.ts --languages (int8, beam 5, one thread, 2 chunks at once): base takes 1.6x tiny.en's time
+  // on English (0.08) and 1.7x more per audio second on Portuguese; seeded with Portuguese's, what it mostly runs.
+  typicalRealTimeFactor: 0.12,
+  provision: ensureWhisperBase,
+};
+
+export const isWhisperAvailable = isWhisperProvisioned;
+export const isWhisperBaseAvailable = isWhisperBaseProvisioned;
+
+const shared = new Map<WhisperModelSpec['name'], SpeechEngine>();
 
 /**
- * The process-wide Whisper engine: one Python process, started on the first transcription and fed chunk by
- * chunk, so the model loads once per Node process. Options count only on the first call.
+ * The process-wide Whisper engine of a model (tiny.en by default): one Python process, started on the first
+ * transcription and fed chunk by chunk, so the model loads once per Node process. Options count only on the
+ * first call.
  */
-export function getWhisperEngine(options: WhisperOptions = {}): SpeechEngine {
-  shared ??= createWhisperEngine(options);
-  return shared;
+export function getWhisperEngine(options: WhisperOptions = {}, model: 'whisper' | 'whisper-base' = 'whisper'): SpeechEngine {
+  let engine = shared.get(model);
+  if (!engine) {
+    engine = model === 'whisper' ? createWhisperEngine(options) : createWhisperBaseEngine(options);
+    shared.set(model, engine);
+  }
+  return engine;
 }
+
+/** The process-wide engines started so far, for a worker's shutdown. */
+export const startedWhisperEngines = (): SpeechEngine[] => [...shared.values()];
 
 /** An engine with its own Python process, for benchmarks and tests that compare settings side by side. */
 export function createWhisperEngine(options: WhisperOptions = {}): SpeechEngine {
-  return new WhisperEngine(options);
+  return new WhisperEngine(TINY_EN, options);
+}
+
+/** Whisper base (multilingual), with its own Python process. */
+export function createWhisperBaseEngine(options: WhisperOptions = {}): SpeechEngine {
+  return new WhisperEngine(BASE, options);
 }
 
 class WhisperEngine implements SpeechEngine {
-  readonly name = 'whisper';
-  // Measured by bench/audio-compute.ts (tiny.en, int8, beam 5, one thread, 30 s chunks): 0.04-0.065.
-  readonly typicalRealTimeFactor = 0.05;
+  readonly name: WhisperModelSpec['name'];
+  readonly typicalRealTimeFactor: number;
 
   private child?: ChildProcessWithoutNullStreams;
   private starting?: Promise<ChildProcessWithoutNullStreams>;
@@ -61,12 +107,35 @@ class WhisperEngine implements SpeechEngine {
   private stderrTail: string[] = [];
   private nextId = 0;
 
-  constructor(private readonly options: WhisperOptions) {}
+  constructor(
+    private readonly model: WhisperModelSpec,
+    private readonly options: WhisperOptions,
+  ) {
+    this.name = model.name;
+    this.typicalRealTimeFactor = model.typicalRealTimeFactor;
+  }
 
-  transcribe(wavPath: string, { signal }: { signal?: AbortSignal } = {}): Promise<ChunkTranscript> {
+  async transcribe(wavPath: string, { signal, language }: TranscribeOptions = {}): Promise<ChunkTranscript> {
+    const { onlyLanguage } = this.model;
+    if (onlyLanguage && language && language !== onlyLanguage) {
+      throw new Error(`the ${this.name} engine transcribes ${onlyLanguage} only, not ${language}`);
+    }
+    const reply = await this.request({ op: 'transcribe', path: wavPath, language: language ?? onlyLanguage }, signal);
+    if (!('text' in reply)) throw new Error(`whisper answered a transcription of ${wavPath} with no text`);
+    return { text: reply.text, segments: reply.segments };
+  }
+
+  async detectLanguage(wavPath: string, { signal, candidates }: DetectOptions): Promise<DetectedLanguage> {
+    if (this.model.onlyLanguage) throw new Error(`the ${this.name} engine knows ${this.model.onlyLanguage} only and detects nothing`);
+    const reply = await this.request({ op: 'detect', path: wavPath, candidates }, signal);
+    if (!('language' in reply)) throw new Error(`whisper answered a language detection of ${wavPath} with no language`);
+    return { language: reply.language, probability: reply.probability, method: reply.method };
+  }
+
+  private request(request: Request, signal?: AbortSignal): Promise<Reply & { ok: true }> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const id = String(++this.nextId);
-    return new Promise<ChunkTranscript>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const onAbort = () => {
         this.settle(id);
         reject(signal?.reason);
@@ -74,7 +143,7 @@ class WhisperEngine implements SpeechEngine {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       const detach = () => signal?.removeEventListener('abort', onAbort);
-      this.pending.set(id, { id, path: wavPath, resolve, reject, detach });
+      this.pending.set(id, { id, request, resolve, reject, detach });
       this.updateRef();
       void this.send(id);
     });
@@ -102,7 +171,7 @@ class WhisperEngine implements SpeechEngine {
     }
     const entry = this.pending.get(id);
     if (!entry || child !== this.child) return;
-    child.stdin.write(`${JSON.stringify({ id, op: 'transcribe', path: entry.path })}\n`);
+    child.stdin.write(`${JSON.stringify({ id, ...entry.request })}\n`);
     this.written.add(id);
   }
 
@@ -132,13 +201,14 @@ class WhisperEngine implements SpeechEngine {
   }
 
   private async spawnServer(): Promise<ChildProcessWithoutNullStreams> {
-    const python = await ensureWhisperVenv();
+    const { python, modelDir } = await this.model.provision();
     const { cpuThreads = 1, workers = 2, beamSize = 5 } = this.options;
     const child = spawn(python, [SERVER_SCRIPT], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: {
         ...process.env,
         HF_HUB_OFFLINE: '1',
+        ...(modelDir ? { WHISPER_MODEL_DIR: modelDir } : {}),
         WHISPER_CPU_THREADS: String(cpuThreads),
         WHISPER_WORKERS: String(workers),
         WHISPER_BEAM_SIZE: String(beamSize),
@@ -170,8 +240,8 @@ class WhisperEngine implements SpeechEngine {
     this.cancelTimers.delete(reply.id);
     this.written.delete(reply.id);
     const entry = this.settle(reply.id);
-    if (entry && reply.ok) entry.resolve({ text: reply.text, segments: reply.segments });
-    else if (entry && !reply.ok) entry.reject(new Error(`whisper failed on ${entry.path}: ${reply.error}`));
+    if (entry && reply.ok) entry.resolve(reply);
+    else if (entry && !reply.ok) entry.reject(new Error(`whisper failed on ${entry.request.path}: ${reply.error}`));
     this.updateRef();
   }
 
