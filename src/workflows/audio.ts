@@ -75,6 +75,8 @@ export async function audioWorkflow(input: AudioWorkflowInput): Promise<JobOutco
   // Jobs started before host queues ran every stage on the shared audio queue: they replay that way.
   const onHosts = patched('audio-host-queues');
   let hostQueue: string | undefined;
+  // A job prepared again starts counting from 0 and climbs through its stored chunks at once: shown percent never goes back.
+  let shownPercent = 0;
 
   const transcribeAll = async (prepared: PreparedAudio, host: Pick<AudioActivities, 'transcribeChunk'>) => {
     await audio.setAudioStatus({ audioId, status: 'transcribing' });
@@ -84,7 +86,11 @@ export async function audioWorkflow(input: AudioWorkflowInput): Promise<JobOutco
       lanes: input.parallelChunks,
       typicalRealTimeFactor: prepared.typicalRealTimeFactor,
       transcribe: (chunk) => host.transcribeChunk({ audioId, chunk, engine: prepared.engine }),
-      onProgress: (progress) => report({ stage: 'transcribe', ...progress, engine: prepared.engine }),
+      onProgress(progress) {
+        if (progress.percent < shownPercent) return;
+        shownPercent = progress.percent;
+        report({ stage: 'transcribe', ...progress, engine: prepared.engine });
+      },
     });
   };
 
