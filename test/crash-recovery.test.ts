@@ -65,9 +65,13 @@ async function kill(system: System, signal: NodeJS.Signals): Promise<number | nu
 
 async function runUntilCrash(system: System, jobId: string, inFlight: (job: any) => boolean): Promise<void> {
   let last: unknown;
-  await waitFor(async () => (inFlight((last = await system.call('GET', `/api/jobs/${jobId}`))) ? true : undefined), 60_000, 'the job in flight').catch(
-    (err: Error) => Promise.reject(new Error(`${err.message}; the job was ${JSON.stringify(last)}`)),
-  );
+  try {
+    await waitFor(async () => (inFlight((last = await system.call('GET', `/api/jobs/${jobId}`))) ? true : undefined), 60_000, 'the job in flight');
+  } catch (err) {
+    // Stopped either way: a system left running would load the machine for every later test.
+    await kill(system, 'SIGKILL');
+    throw new Error(`${(err as Error).message}; the job was ${JSON.stringify(last)}`, { cause: err });
+  }
   await kill(system, 'SIGKILL');
 }
 
