@@ -159,9 +159,13 @@ export async function audioWorkflow(input: AudioWorkflowInput): Promise<JobOutco
     await CancellationScope.nonCancellable(() => cleanup(hostQueue));
   }
 
-  /** On the host holding the working files; a host already gone removes them at its next start instead. */
-  async function cleanup(host: string | undefined): Promise<void> {
+  /**
+   * On the host holding the working files; a host already gone removes them at its next start instead. A job that
+   * ended during its preparation (which this workflow stopped waiting for) asks which host was preparing it.
+   */
+  async function cleanup(known: string | undefined): Promise<void> {
     if (!onHosts) return audio.cleanupAudio({ audioId });
+    const host = known ?? (await audio.audioHostOf({ audioId }));
     if (!host) return;
     try {
       await onHost(host).cleanupAudio({ audioId });

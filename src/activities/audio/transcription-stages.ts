@@ -79,6 +79,9 @@ export async function prepareAudio(input: { audioId: string; engine: EngineName 
   if (row.upload_oid === null && row.upload_path === null) throw invalidInput(`the upload of audio ${input.audioId} was removed`);
 
   const outDir = workDir(input.audioId);
+  const hostQueue = audioHostQueue();
+  // Recorded before any file is made: a job cancelled or failed mid-preparation finds here where to clean up.
+  await db.query('UPDATE audio_recordings SET host_queue = $2, updated_at = now() WHERE id = $1', [input.audioId, hostQueue]);
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   try {
@@ -99,11 +102,12 @@ export async function prepareAudio(input: { audioId: string; engine: EngineName 
     );
     // The chunks hold it all now.
     if (row.upload_oid !== null) await rm(upload, { force: true });
-    const hostQueue = audioHostQueue();
-    await db.query(
-      'UPDATE audio_recordings SET duration_sec = $2, codec = $3, engine = $4, host_queue = $5, updated_at = now() WHERE id = $1',
-      [input.audioId, durationSec, info.codec, engine, hostQueue],
-    );
+    await db.query('UPDATE audio_recordings SET duration_sec = $2, codec = $3, engine = $4, updated_at = now() WHERE id = $1', [
+      input.audioId,
+      durationSec,
+      info.codec,
+      engine,
+    ]);
     return { durationSec, codec: info.codec, engine, typicalRealTimeFactor: createEngine(engine).typicalRealTimeFactor, chunks, hostQueue };
   } catch (err) {
     await rm(outDir, { recursive: true, force: true });
@@ -179,6 +183,13 @@ export async function finishAudio(input: { audioId: string; insightId?: string }
       payload: { audioId: input.audioId, insightId: input.insightId, durationSec: row.duration_sec, engine: row.engine },
     });
   });
+}
+
+/** The host queue of the worker that prepared (or is preparing) the recording, where its working files are. */
+export async function audioHostOf(input: { audioId: string }): Promise<string | null> {
+  const db = await getDb();
+  const [row] = await db.query<{ host_queue: string | null }>('SELECT host_queue FROM audio_recordings WHERE id = $1', [input.audioId]);
+  return row?.host_queue ?? null;
 }
 
 /** Removes the job's working files on the host that holds them; the upload itself stays with the recording. */
