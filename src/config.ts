@@ -62,7 +62,7 @@ export const envSchema = z.object({
   TEMPORAL_CLI: z.string().min(1).optional().describe('path of a `temporal` binary to use instead of the one on `PATH` or in `.tools/venv`'),
   TASK_QUEUE_PREFIX: z.string().regex(/^[a-z0-9-]*$/, 'lowercase letters, digits and dashes').default('').describe('prefix of every task queue (`staging` → `staging-nlp`…), to share a namespace'),
   DATABASE_URL: z.string().url().optional().describe('PostgreSQL (with pgvector) URL; unset = embedded PGlite under `DATA_DIR/pglite`'),
-  DATA_DIR: z.string().min(1).default('data').describe('Temporal\'s SQLite file, the embedded database, `dev-api-key`'),
+  DATA_DIR: z.string().min(1).default('data').describe('this process\'s own local files, never shared between processes: Temporal\'s SQLite file, the embedded database, `dev-api-key`, the working files of audio jobs this worker prepared (`work/`, `audio-host-id`), an upload while it is received'),
   API_PORT: port.default(3000).describe('HTTP port (`0` picks a free one)'),
   API_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 1mb or 500kb').default('1mb').describe('largest JSON body'),
   MAX_TEXT_CHARS: positiveInt.default(200_000).describe('longest insight text'),

@@ -2,6 +2,7 @@ import { config, type QueueKind } from '../config';
 import { getDb } from '../db';
 import { logger } from '../logging';
 import * as audio from './audio';
+import { removeLeftoverWorkDirs } from './audio/host';
 import { recordJobEnding } from './job-events';
 import { startedWhisperEngines } from './audio/engines/whisper';
 import { ensureWhisperBase, ensureWhisperVenv } from './audio/engines/whisper-setup';
@@ -24,8 +25,15 @@ export const activitiesByQueue = {
   notify: { ...notify },
 } satisfies Record<QueueKind, object>;
 
+/**
+ * What each audio worker's own host queue runs (workers/create.ts): the work on files that only its host has, the
+ * chunks it split. The audio queue keeps them too, for jobs started before host queues, which call them there.
+ */
+export const audioHostActivities = { transcribeChunk: audio.transcribeChunk, cleanupAudio: audio.cleanupAudio };
+
 export type NlpActivities = typeof activitiesByQueue.nlp;
 export type AudioActivities = typeof activitiesByQueue.audio;
+export type AudioHostActivities = typeof audioHostActivities;
 export type NotifyActivities = typeof activitiesByQueue.notify;
 export type MaintenanceActivities = typeof activitiesByQueue.maintenance;
 export type TrainingActivities = typeof activitiesByQueue.training;
@@ -33,7 +41,8 @@ export type TrainingActivities = typeof activitiesByQueue.training;
 /**
  * Loads what a queue's activities need before its worker polls, so the first task pays no cold start:
  * for nlp, the thread pool's models and the active classifier (trained here on a first start); for
- * audio, the Whisper venv (built from PyPI on a first start; without it, pocketsphinx serves).
+ * audio, the Whisper venv (built from PyPI on a first start; without it, pocketsphinx serves), and the working
+ * directories that jobs left on this host and will not use again are removed.
  */
 export async function warmUp(kinds: readonly QueueKind[]): Promise<void> {
   const pending: Promise<unknown>[] = [];
@@ -48,6 +57,7 @@ export async function warmUp(kinds: readonly QueueKind[]): Promise<void> {
     );
     warmKeywords();
   }
+  if (kinds.includes('audio')) pending.push(removeLeftoverWorkDirs());
   if (kinds.includes('audio') && config().audio.engine !== 'pocketsphinx') {
     pending.push(
       ensureWhisperVenv().catch((err) => {

@@ -107,7 +107,10 @@ async function inputGone(db: Db, workflowType: string, input: unknown, failure: 
   }
   if (workflowType === 'audioWorkflow') {
     const { uploadPath, audioId } = input as AudioWorkflowInput;
-    if (!existsSync(uploadPath)) return `the upload of audio ${audioId} was removed (failed uploads are cleaned up after the retention period)`;
+    const [row] = await db.query<{ upload_oid: number | null }>('SELECT upload_oid FROM audio_recordings WHERE id = $1', [audioId]);
+    // Uploads since migration 020 are the recording's large object; older ones a file under the API's DATA_DIR.
+    const kept = uploadPath ? existsSync(uploadPath) : row?.upload_oid != null;
+    if (!kept) return `the upload of audio ${audioId} was removed (failed uploads are cleaned up after the retention period)`;
   }
   if (workflowType === 'insightWorkflow' && failure.completedStages.includes('storeInsight')) {
     const { insightId } = input as InsightWorkflowInput;

@@ -47,16 +47,24 @@ function postgresDb(url: string): Db {
     async transaction(fn) {
       if (client !== pool) return fn(wrap(client));
       const conn = await pool.connect();
+      let broken: Error | undefined;
+      // A checked-out client has no listener of the pool's: an error the server sends between two queries (it ended
+      // the session) would be thrown at the whole process. The transaction's next query fails with it instead.
+      const onError = (err: Error) => (broken = err);
+      conn.on('error', onError);
       try {
         await conn.query('BEGIN');
         const result = await fn(wrap(conn));
         await conn.query('COMMIT');
         return result;
       } catch (err) {
-        await conn.query('ROLLBACK');
+        // A session the server ended cannot roll back (the server did): the first error is the one to report,
+        // and the dead connection leaves the pool rather than failing the next query.
+        await conn.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
         throw err;
       } finally {
-        conn.release();
+        conn.off('error', onError);
+        conn.release(broken);
       }
     },
     close: () => pool.end(),

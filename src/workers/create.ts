@@ -10,7 +10,8 @@ import {
   type WorkerOptions,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { activitiesByQueue, releaseActivityResources, warmUp } from '../activities';
+import { activitiesByQueue, audioHostActivities, releaseActivityResources, warmUp } from '../activities';
+import { audioHostQueue } from '../activities/audio/host';
 import { taskQueue, type Config, type QueueKind, type QueueLimits } from '../config';
 import { logger } from '../logging';
 
@@ -94,26 +95,40 @@ export async function createWorkers(opts: {
   let controller: ResourceBasedController | undefined;
   const sharedController = () =>
     (controller ??= ResourceBasedController.create({ targetMemoryUsage: opts.cfg.tunerTargets.memory, targetCpuUsage: opts.cfg.tunerTargets.cpu }));
-  return Promise.all(
-    opts.kinds.map((kind) => {
-      const limits = opts.cfg.queues[kind];
-      logger.info({ queue: taskQueue(kind, opts.cfg), ...limits }, 'starting worker');
-      return Worker.create({
-        connection: opts.connection,
-        namespace: opts.cfg.temporal.namespace,
-        taskQueue: taskQueue(kind, opts.cfg),
-        workflowBundle: opts.bundle,
-        activities: activitiesByQueue[kind],
-        ...slotOptions(limits, sharedController),
-        maxActivitiesPerSecond: limits.maxActivitiesPerSecond || undefined,
-        shutdownGraceTime: '10s',
-        // Cancellation reaches an activity only with a heartbeat's answer: send them often enough to stop work within ~1 s.
-        maxHeartbeatThrottleInterval: '1s',
-        defaultHeartbeatThrottleInterval: '500ms',
-      });
-    }),
-  );
+  const common = {
+    connection: opts.connection,
+    namespace: opts.cfg.temporal.namespace,
+    shutdownGraceTime: '10s',
+    // Cancellation reaches an activity only with a heartbeat's answer: send them often enough to stop work within ~1 s.
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '500ms',
+  } satisfies Partial<WorkerOptions>;
+  const workers = opts.kinds.map((kind) => {
+    const limits = opts.cfg.queues[kind];
+    logger.info({ queue: taskQueue(kind, opts.cfg), ...limits }, 'starting worker');
+    return Worker.create({
+      ...common,
+      taskQueue: taskQueue(kind, opts.cfg),
+      workflowBundle: opts.bundle,
+      activities: activitiesByQueue[kind],
+      ...slotOptions(limits, sharedController),
+      maxActivitiesPerSecond: limits.maxActivitiesPerSecond || undefined,
+    });
+  });
+  if (opts.kinds.includes('audio')) {
+    // Activities only, on this host's own queue (temporalio/samples-typescript worker-specific-task-queues): the
+    // chunk work of the recordings this host split. Chunk tasks are taken at once and wait for an engine inside
+    // transcribeChunk (the audio queue's activity slots cap it), so a task left in this queue means a dead host.
+    logger.info({ queue: audioHostQueue() }, 'starting audio host worker');
+    workers.push(
+      Worker.create({ ...common, taskQueue: audioHostQueue(), activities: audioHostActivities, maxConcurrentActivityTaskExecutions: HOST_QUEUE_TASKS }),
+    );
+  }
+  return Promise.all(workers);
 }
+
+/** Chunk tasks one audio host holds at once, most of them waiting for an engine: several jobs' lanes. */
+const HOST_QUEUE_TASKS = 200;
 
 /**
  * Runs workers until `signal` aborts, then drains them (in-flight tasks finish within the grace time)

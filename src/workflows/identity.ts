@@ -24,6 +24,12 @@ export function prefixOf(queue: string): string {
   return dash === -1 ? '' : queue.slice(0, dash);
 }
 
+/**
+ * The worker-specific audio queue of one host (its DATA_DIR): the chunk work of a recording runs there, where its
+ * chunks are. Only activities run on it, so no workflow derives its prefix from it.
+ */
+export const audioHostQueueName = (prefix: string, hostId: string) => prefixed(prefix, `audio-host-${hostId}`);
+
 /** An insight's job is its workflow: one id per insight, whoever starts it (the API, the audio workflow). */
 export const insightJobId = (insightId: string) => `insight-${insightId}`;
 export const audioJobId = (audioId: string) => `audio-${audioId}`;

@@ -54,9 +54,11 @@ const nlp: Partial<NlpActivities> = {
   recordJobEnding: fake('recordJobEnding', { subjectId: 'ending' }) as NlpActivities['recordJobEnding'],
 };
 const chunk = { index: 0, startSec: 0, durationSec: 5 };
+// The worker-specific queue the fake preparation names: the chunk and the cleanup run there.
+const hostQueue = `${taskQueue('audio')}-host-fake`;
 const audio: Partial<AudioActivities> = {
   registerAudio: fake('registerAudio') as AudioActivities['registerAudio'],
-  prepareAudio: fake('prepareAudio', { chunks: [chunk], durationSec: 5, engine: 'whisper', typicalRealTimeFactor: 1 }) as AudioActivities['prepareAudio'],
+  prepareAudio: fake('prepareAudio', { chunks: [chunk], durationSec: 5, engine: 'whisper', typicalRealTimeFactor: 1, hostQueue }) as AudioActivities['prepareAudio'],
   setAudioStatus: fake('setAudioStatus') as AudioActivities['setAudioStatus'],
   transcribeChunk: fake('transcribeChunk') as AudioActivities['transcribeChunk'],
   cleanupAudio: fake('cleanupAudio') as AudioActivities['cleanupAudio'],
@@ -83,6 +85,7 @@ before(async () => {
       Worker.create({ connection, taskQueue: taskQueue(kind), workflowBundle: bundle, activities: { ...nlp, ...audio, ...training } }),
     ),
   );
+  workers.push(await Worker.create({ connection, taskQueue: hostQueue, activities: audio }));
   stopWorkers = new AbortController();
   running = Promise.all(workers.map((w) => w.runUntil(new Promise((resolve) => stopWorkers.signal.addEventListener('abort', resolve)))));
 });

@@ -47,6 +47,20 @@ async function recording(status: string): Promise<string> {
   return id;
 }
 
+/** A recording stored as the API stores one since migration 020: its upload a large object of `bytes`. */
+async function storedRecording(status: string, ageDays: number, bytes: number): Promise<{ id: string; oid: number }> {
+  const id = randomUUID();
+  const [{ oid }] = await stack.db.query<{ oid: number }>(
+    `INSERT INTO audio_recordings (id, user_id, job_id, original_name, size_bytes, upload_oid, status, created_at)
+     VALUES ($1, $2, $3, 'a.wav', $4, lo_from_bytea(0, $5), $6, now() - make_interval(days => $7::int)) RETURNING upload_oid AS oid`,
+    [id, stack.userId, `audio-${id}`, bytes, Buffer.alloc(bytes, 1), status, ageDays],
+  );
+  return { id, oid };
+}
+
+const largeObjectExists = async (oid: number) =>
+  (await stack.db.query('SELECT 1 FROM pg_largeobject_metadata WHERE oid = $1', [oid])).length === 1;
+
 describe('temporary-data cleanup', () => {
   it('removes stale working dirs and old uploads of failed or cancelled jobs, and keeps the rest', async () => {
     const work = path.join(dataDir(), 'work');
@@ -65,9 +79,16 @@ describe('temporary-data cleanup', () => {
     const oldCompleted = await upload('completed', 30);
     const freshFailed = await upload('failed', 1);
     const noRecording = await upload(undefined, 30);
+    const storedOldFailed = await storedRecording('failed', 9, 40);
+    const storedOldCompleted = await storedRecording('completed', 30, 50);
+    const storedFreshCancelled = await storedRecording('cancelled', 2, 60);
 
     const report = await run(cleanupWorkflow, { workDirMaxAgeHours: 24, uploadRetentionDays: 7 });
-    assert.deepEqual(report, { workDirs: { removed: 1, bytes: 1_000 }, uploads: { removed: 2, bytes: 600 } });
+    assert.deepEqual(report, { workDirs: { removed: 1, bytes: 1_000 }, uploads: { removed: 3, bytes: 640 } });
+    assert.equal(await largeObjectExists(storedOldFailed.oid), false, 'the expired stored upload is unlinked');
+    const [row] = await stack.db.query<{ upload_oid: number | null }>('SELECT upload_oid FROM audio_recordings WHERE id = $1', [storedOldFailed.id]);
+    assert.equal(row.upload_oid, null, 'its recording stays, without an upload');
+    for (const kept of [storedOldCompleted, storedFreshCancelled]) assert.ok(await largeObjectExists(kept.oid), String(kept.oid));
     assert.ok(!existsSync(path.join(work, 'crashed-job')));
     assert.ok(existsSync(path.join(work, 'running-job', 'chunk-000.wav')));
     assert.ok(!existsSync(oldFailed) && !existsSync(oldCancelled));

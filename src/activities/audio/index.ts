@@ -1,4 +1,5 @@
 export {
+  audioHostOf,
   cleanupAudio,
   finishAudio,
   prepareAudio,

@@ -4,9 +4,11 @@ import { Context } from '@temporalio/activity';
 import { config } from '../../config';
 import { getDb } from '../../db';
 
-// Temporary data the audio pipeline leaves under DATA_DIR: a job's working directory (work/<audioId>)
-// outlives it only when the job never reached its own cleanup (terminated, or its worker lost for good);
-// an upload (uploads/<audioId>.<ext>) of a failed or cancelled job has no further use after a while.
+// Temporary data the audio pipeline leaves: a job's working directory (DATA_DIR/work/<audioId> of the host that
+// prepared it) outlives it only when the job never reached its own cleanup (terminated, or its worker lost for
+// good; an audio worker also removes its own leftovers at start, activities/audio/host.ts); an upload of a failed
+// or cancelled job has no further use after a while. Uploads are the recordings' large objects since migration
+// 020; older ones are files under the API's DATA_DIR/uploads.
 
 export interface Removed {
   removed: number;
@@ -59,8 +61,21 @@ export async function cleanupWorkDirs(input: { maxAgeHours: number }): Promise<R
 
 const UPLOAD_NAME = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\.[a-z0-9]+)?$/i;
 
-/** Removes uploads older than `retentionDays` whose audio job failed or was cancelled. */
+/** Removes uploads older than `retentionDays` whose audio job failed or was cancelled: the stored ones, then the older files. */
 export async function cleanupUploads(input: { retentionDays: number }): Promise<Removed> {
+  const db = await getDb();
+  // Clearing upload_oid unlinks the large object (migration 020's trigger); the recording row stays.
+  const stored = await db.query<{ bytes: number }>(
+    `UPDATE audio_recordings SET upload_oid = NULL
+     WHERE upload_oid IS NOT NULL AND status IN ('failed', 'cancelled') AND created_at < now() - make_interval(days => $1::int)
+     RETURNING size_bytes::float8 AS bytes`,
+    [input.retentionDays],
+  );
+  const files = await cleanupUploadFiles(input);
+  return { removed: stored.length + files.removed, bytes: stored.reduce((sum, r) => sum + r.bytes, files.bytes) };
+}
+
+async function cleanupUploadFiles(input: { retentionDays: number }): Promise<Removed> {
   const dir = path.join(config().dataDir, 'uploads');
   const cutoff = Date.now() - input.retentionDays * 24 * HOUR_MS;
   const old = new Map<string, { file: string; bytes: number }>();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Router } from 'express';
@@ -7,6 +8,7 @@ import type { Config } from '../../config';
 import type { Db } from '../../db';
 import { audioWorkflow } from '../../workflows';
 import { audioJobId } from '../../workflows/identity';
+import { forgetRecording, storeRecording } from '../audio-storage';
 import { notFound, parse } from '../errors';
 import { getInsight } from '../insight-queries';
 import { audioFields, audioIdParams } from '../schemas';
@@ -24,30 +26,36 @@ export function audioRoutes(deps: { client: Client; db: Db; cfg: Config }): Rout
       idleTimeoutMs: deps.cfg.audio.uploadIdleMs,
     });
     const jobId = audioJobId(audioId);
+    // The file received is this API's spool: the recording itself is kept in the database, which every worker reaches.
     try {
       const fields = parse(audioFields, upload.fields, 'body');
-      await startJob(deps, audioWorkflow, {
-        kind: 'audio',
-        queue: 'audio',
-        jobId,
-        userId: req.userId,
-        priority: fields.priority,
-        args: [
-          {
-            audioId,
-            userId: req.userId,
-            originalName: upload.originalName,
-            sizeBytes: upload.sizeBytes,
-            uploadPath: upload.path,
-            engine: fields.engine ?? deps.cfg.audio.engine,
-            language: fields.language,
-            parallelChunks: deps.cfg.audio.parallelChunks,
-          },
-        ],
-      });
-    } catch (err) {
+      const { originalName, sizeBytes } = upload;
+      await storeRecording(deps.db, { audioId, userId: req.userId, jobId, originalName, sizeBytes }, createReadStream(upload.path));
+      try {
+        await startJob(deps, audioWorkflow, {
+          kind: 'audio',
+          queue: 'audio',
+          jobId,
+          userId: req.userId,
+          priority: fields.priority,
+          args: [
+            {
+              audioId,
+              userId: req.userId,
+              originalName,
+              sizeBytes,
+              engine: fields.engine ?? deps.cfg.audio.engine,
+              language: fields.language,
+              parallelChunks: deps.cfg.audio.parallelChunks,
+            },
+          ],
+        });
+      } catch (err) {
+        await forgetRecording(deps.db, audioId);
+        throw err;
+      }
+    } finally {
       await rm(upload.path, { force: true });
-      throw err;
     }
     acceptedJob(res, jobId, { audioId });
   });
