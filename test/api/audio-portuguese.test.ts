@@ -57,6 +57,10 @@ describe('Portuguese recordings', () => {
     assert.ok(wer < MAX_PT_WER, `WER ${wer.toFixed(3)}: ${audio.transcript}`);
     for (const word of ['manhã', 'água', 'estação']) assert.match(audio.transcript.toLowerCase(), new RegExp(word), audio.transcript);
     assert.equal(audio.insight.text, audio.transcript, 'the transcript goes to the insight pipeline');
+    // …which analyses it as Portuguese.
+    assert.equal(audio.insight.status, 'processed', JSON.stringify(audio.insight));
+    assert.equal(audio.insight.language, 'pt');
+    assert.ok(audio.insight.keywords.length > 0, JSON.stringify(audio.insight));
   });
 
   it('language=auto (the default) detects Portuguese on the first chunk', async () => {
