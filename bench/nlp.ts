@@ -6,6 +6,7 @@ import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { createNlpPool } from '../src/activities/nlp/pool';
+import { NLP_THREAD_HEAP_MB_DEFAULT } from '../src/config';
 import type { insightWorkflow } from '../src/workflows';
 import { cpuMeter, eventMs, round, RSS_EVERY_MS, rssMb, runBenchmark, spreadMs, startE2e, taskTimings, verdict, waitForPollers, WORKFLOW_TASK, type CpuSpent } from './e2e';
 import { fixtureText, loadStages, measureStages, poolThroughput, variant, warmPool, wordCount } from './nlp-stages';
@@ -21,7 +22,8 @@ const GOALS = { p95Ms: 1000, orchestrationRatio: 1.5, throughputRatio: 0.8, rssD
 async function computeOnly() {
   const stages = await loadStages();
   const { perStage, sumMs } = await measureStages(stages);
-  const pool = await createNlpPool();
+  // config() is parsed once per process, and startE2e completes the environment only later: not read here.
+  const pool = await createNlpPool(undefined, NLP_THREAD_HEAP_MB_DEFAULT);
   let textsPerSecond: number;
   let cpu: CpuSpent<'pool'>; // of the whole process, its threads included
   try {

@@ -20,6 +20,9 @@ const scheduleSpec = z
     'a cron line such as "0 3 * * *", a shorthand such as @daily, or "@every 1h"',
   );
 
+/** Exported for a benchmark that runs the pool before its environment is complete (bench/nlp.ts). */
+export const NLP_THREAD_HEAP_MB_DEFAULT = 256;
+
 /** Per-queue worker limits; the defaults suit 2 cores (docs/configuration.md lists them). */
 const QUEUE_DEFAULTS: Record<QueueKind, { activities: number; workflowTasks: number; perSecond: number }> = {
   nlp: { activities: 8, workflowTasks: 20, perSecond: 0 },
@@ -117,7 +120,7 @@ export const envSchema = z.object({
   ALERT_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.2).describe('`failure_rate` alert when more than this share of a job kind\'s closed jobs failed in the window'),
   ALERT_FAILURE_WINDOW_MINUTES: positiveInt.default(15).describe('the window of the failure-rate rule'),
   ALERT_FAILURE_MIN_JOBS: positiveInt.default(5).describe('the failure-rate rule needs at least this many closed jobs of the kind in the window'),
-  NLP_THREAD_HEAP_MB: positiveInt.min(128).max(16_384).default(256).describe('old-generation heap of each NLP pool thread: V8 collects before reaching it, so a long-running worker keeps a steady size (a thread that needs more is replaced and its task retried)'),
+  NLP_THREAD_HEAP_MB: positiveInt.min(128).max(16_384).default(NLP_THREAD_HEAP_MB_DEFAULT).describe('old-generation heap of each NLP pool thread: V8 collects before reaching it, so a long-running worker keeps a steady size (a thread that needs more is replaced and its task retried)'),
   TUNER_TARGET_MEMORY: z.coerce.number().gt(0).max(1).default(0.8).describe('share of the host\'s memory that queues with `<QUEUE>_TUNER=resource` stop taking new tasks at'),
   TUNER_TARGET_CPU: z.coerce.number().gt(0).max(1).default(0.9).describe('share of the host\'s CPU that queues with `<QUEUE>_TUNER=resource` stop taking new tasks at'),
   ...queueLimitShape(),

@@ -64,7 +64,7 @@ const WORKER_URL = new URL('./pool-worker.ts', import.meta.url);
 
 // Node 20 refuses a .ts file as a worker's entry point even with tsx loaded in the parent (tsx's --import
 // hooks do not reach the worker's first module), so a .ts worker registers tsx itself and then imports it.
-function spawn(): Worker {
+function spawn(threadHeapMb: number): Worker {
   const href = JSON.stringify(WORKER_URL.href);
   const code = WORKER_URL.pathname.endsWith('.ts')
     ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${href}); })`
@@ -72,13 +72,13 @@ function spawn(): Worker {
   // Left to itself V8 lets each thread's heap grow far past what the stages keep: over 3,000 texts of 200 words
   // a 2-thread pool's process went from 1.1 GB to between 1.5 and 1.7 GB. Capped at 256 MB it collects sooner
   // and stayed at 0.95-0.97 GB, so a long-running worker keeps one size.
-  return new Worker(code, { eval: true, resourceLimits: { maxOldGenerationSizeMb: config().nlp.threadHeapMb } });
+  return new Worker(code, { eval: true, resourceLimits: { maxOldGenerationSizeMb: threadHeapMb } });
 }
 
 const abortReason = (signal: AbortSignal): Error =>
   signal.reason instanceof Error ? signal.reason : new Error(`NLP task aborted: ${String(signal.reason)}`);
 
-export async function createNlpPool(size = availableParallelism()): Promise<NlpPool> {
+export async function createNlpPool(size = availableParallelism(), threadHeapMb = config().nlp.threadHeapMb): Promise<NlpPool> {
   const queue: Job[] = [];
   const modelIds = new WeakMap<SerializedModel, number>();
   let nextModelId = 1;
@@ -88,7 +88,7 @@ export async function createNlpPool(size = availableParallelism()): Promise<NlpP
 
   function startSlot(): Promise<Slot> {
     return new Promise((resolve, reject) => {
-      const slot: Slot = { worker: spawn() };
+      const slot: Slot = { worker: spawn(threadHeapMb) };
       slot.worker.on('message', (reply: PoolReply) => {
         if (reply.id === -1) return resolve(slot);
         if ('progress' in reply) return slot.job?.control?.onProgress?.(reply.progress);
