@@ -73,12 +73,14 @@ export async function insightWorkflow(input: InsightWorkflowInput): Promise<JobO
 
     report({ stage: 'analyse', percent: 25 });
     const nlp = proxyActivities<NlpActivities>(cpuStageOptions(chars));
-    const [{ entities }, , classified] = await Promise.all([
-      nlp.extractInsightEntities({ insightId }),
-      nlp.embedInsight({ insightId }),
-      nlp.classifyInsight({ insightId }),
-    ]);
-    let { category, confidence } = classified;
+    // Workflows started when the stages were three activities replay as three.
+    const analysed = patched('analyse-in-one-activity')
+      ? await nlp.analyseInsight({ insightId })
+      : await Promise.all([nlp.extractInsightEntities({ insightId }), nlp.embedInsight({ insightId }), nlp.classifyInsight({ insightId })]).then(
+          ([{ entities }, , classified]) => ({ entities, ...classified }),
+        );
+    const { entities } = analysed;
+    let { category, confidence } = analysed;
     // Workflows started before these stages existed replay without them.
     if (patched('user-categories-and-entity-relations')) {
       report({ stage: 'personalise', percent: 85 });

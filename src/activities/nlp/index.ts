@@ -1,4 +1,4 @@
-export { classifyInsight, embedInsight, extractInsightEntities, finishInsight, normaliseInsight, relateInsight } from './insight-stages';
+export { analyseInsight, classifyInsight, embedInsight, extractInsightEntities, finishInsight, normaliseInsight, relateInsight } from './insight-stages';
 export { setInsightStatus, storeInsight } from './store';
 export { extractInsightRelations } from './relation-stage';
 export { personaliseCategory } from './user-categories';
