@@ -47,9 +47,7 @@ function fake(name: string, result: unknown = {}) {
 const nlp: Partial<NlpActivities> = {
   storeInsight: fake('storeInsight') as NlpActivities['storeInsight'],
   normaliseInsight: fake('normaliseInsight', { language: 'en', supported: true, chars: 10 }) as NlpActivities['normaliseInsight'],
-  extractInsightEntities: fake('extractInsightEntities', { entities: 0 }) as NlpActivities['extractInsightEntities'],
-  embedInsight: fake('embedInsight') as NlpActivities['embedInsight'],
-  classifyInsight: fake('classifyInsight', { category: 'news', confidence: 1 }) as NlpActivities['classifyInsight'],
+  analyseInsight: fake('analyseInsight', { entities: 0, category: 'news', confidence: 1 }) as NlpActivities['analyseInsight'],
   setInsightStatus: fake('setInsightStatus') as NlpActivities['setInsightStatus'],
   recordJobEnding: fake('recordJobEnding', { subjectId: 'ending' }) as NlpActivities['recordJobEnding'],
 };
@@ -119,7 +117,7 @@ const audioInput = () => ({
 
 describe('job workflows end explicitly', () => {
   it('an insight whose stage fails for good is recorded failed and the workflow fails', async () => {
-    reset({ classifyInsight: 'fail' });
+    reset({ analyseInsight: 'fail' });
     const input = insightInput();
     const handle = await client.workflow.start(insightWorkflow, { taskQueue: taskQueue('nlp'), workflowId: `insight-${input.insightId}`, args: [input] });
     await assert.rejects(handle.result(), (err) => err instanceof WorkflowFailedError);
@@ -133,7 +131,7 @@ describe('job workflows end explicitly', () => {
         userId: input.userId,
         jobId: handle.workflowId,
         runId,
-        reason: 'classifyInsight cannot go on',
+        reason: 'analyseInsight cannot go on',
         attempts: 1,
         subject: { insightId: input.insightId },
       },
@@ -141,21 +139,21 @@ describe('job workflows end explicitly', () => {
   });
 
   it('a stage that ran out of retries is recorded with the attempts it made', async () => {
-    reset({ classifyInsight: 'flaky' });
+    reset({ analyseInsight: 'flaky' });
     const input = insightInput();
     const handle = await client.workflow.start(insightWorkflow, { taskQueue: taskQueue('nlp'), workflowId: `insight-${input.insightId}`, args: [input] });
     await assert.rejects(handle.result(), (err) => err instanceof WorkflowFailedError);
-    assert.equal(recorded('classifyInsight').length, 6);
+    assert.equal(recorded('analyseInsight').length, 6);
     const [ending] = recorded('recordJobEnding');
     assert.equal(ending.type, 'insight.failed');
     assert.equal(ending.attempts, 6);
   });
 
   it('an insight cancelled by the signal ends cancelled with the reason, and records it', async () => {
-    reset({ embedInsight: 'block' });
+    reset({ analyseInsight: 'block' });
     const input = insightInput();
     const handle = await client.workflow.start(insightWorkflow, { taskQueue: taskQueue('nlp'), workflowId: `insight-${input.insightId}`, args: [input] });
-    await waitFor(async () => (recorded('embedInsight').length > 0 ? true : undefined), 20_000, 'the blocking stage to start');
+    await waitFor(async () => (recorded('analyseInsight').length > 0 ? true : undefined), 20_000, 'the blocking stage to start');
     await handle.signal(cancelSignal, 'not needed');
     const outcome = (await handle.result()) as JobOutcome<unknown>;
     assert.deepEqual(outcome, { status: 'cancelled', reason: 'not needed' });
@@ -166,10 +164,10 @@ describe('job workflows end explicitly', () => {
   });
 
   it("an insight cancelled by Temporal itself records the cancel and the workflow ends cancelled", async () => {
-    reset({ embedInsight: 'block' });
+    reset({ analyseInsight: 'block' });
     const input = insightInput();
     const handle = await client.workflow.start(insightWorkflow, { taskQueue: taskQueue('nlp'), workflowId: `insight-${input.insightId}`, args: [input] });
-    await waitFor(async () => (recorded('embedInsight').length > 0 ? true : undefined), 20_000, 'the blocking stage to start');
+    await waitFor(async () => (recorded('analyseInsight').length > 0 ? true : undefined), 20_000, 'the blocking stage to start');
     await handle.cancel();
     await assert.rejects(handle.result(), (err) => err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure);
     assert.deepEqual(recorded('setInsightStatus'), [{ insightId: input.insightId, status: 'cancelled' }]);
