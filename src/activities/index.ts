@@ -57,16 +57,16 @@ export async function warmUp(kinds: readonly QueueKind[]): Promise<void> {
     );
     warmKeywords();
   }
-  if (kinds.includes('audio')) pending.push(removeLeftoverWorkDirs());
-  if (kinds.includes('audio') && config().audio.engine !== 'pocketsphinx') {
-    pending.push(
-      ensureWhisperVenv().catch((err) => {
-        if (config().audio.engine === 'whisper') throw err;
-        logger.warn({ err }, 'Whisper could not be installed; audio falls back to pocketsphinx');
-      }),
-    );
-  }
   if (kinds.includes('audio')) {
+    pending.push(removeLeftoverWorkDirs());
+    if (config().audio.engine !== 'pocketsphinx') {
+      pending.push(
+        ensureWhisperVenv().catch((err) => {
+          if (config().audio.engine === 'whisper') throw err;
+          logger.warn({ err }, 'Whisper could not be installed; audio falls back to pocketsphinx');
+        }),
+      );
+    }
     // Portuguese (and language=auto) needs Whisper base whatever SPEECH_ENGINE picks for English.
     pending.push(
       ensureWhisperBase().catch((err) => {

@@ -33,7 +33,7 @@ async function normalisedRow(db: Db, insightId: string) {
   return { ...row, normalised_text: row.normalised_text, language: row.language ?? 'en' };
 }
 
-const normalisedText = async (db: Db, insightId: string) => (await normalisedRow(db, insightId)).normalised_text;
+type NormalisedRow = Awaited<ReturnType<typeof normalisedRow>>;
 
 export async function normaliseInsight({ insightId }: StageInput): Promise<{ language: string; supported: boolean; chars: number }> {
   const db = await getDb();
@@ -45,7 +45,11 @@ export async function normaliseInsight({ insightId }: StageInput): Promise<{ lan
 
 export async function extractInsightEntities({ insightId }: StageInput): Promise<{ entities: number; keywords: number }> {
   const db = await getDb();
-  const { normalised_text: text, created_at, language } = await normalisedRow(db, insightId);
+  return storeEntities(db, insightId, await normalisedRow(db, insightId));
+}
+
+async function storeEntities(db: Db, insightId: string, row: NormalisedRow): Promise<{ entities: number; keywords: number }> {
+  const { normalised_text: text, created_at, language } = row;
   // Relative dates ("next Tuesday") resolve against when the insight arrived, the same on every retry.
   const progress = { windowsDone: 0, windows: 0 };
   const pool = await nlpPool();
@@ -71,7 +75,10 @@ export async function extractInsightEntities({ insightId }: StageInput): Promise
 
 export async function embedInsight({ insightId }: StageInput): Promise<{ dimensions: number }> {
   const db = await getDb();
-  const text = await normalisedText(db, insightId);
+  return storeEmbedding(db, insightId, await normalisedRow(db, insightId));
+}
+
+async function storeEmbedding(db: Db, insightId: string, { normalised_text: text }: NormalisedRow): Promise<{ dimensions: number }> {
   const pool = await nlpPool();
   const embedding = await whileHeartbeating({ chars: text.length }, (signal) => pool.embed(text, { signal }));
   await db.query('UPDATE insights SET embedding = $2::vector, embedding_model = $3, updated_at = now() WHERE id = $1', [
@@ -84,7 +91,11 @@ export async function embedInsight({ insightId }: StageInput): Promise<{ dimensi
 
 export async function classifyInsight({ insightId }: StageInput): Promise<{ category: string; confidence: number; modelId: number | null }> {
   const db = await getDb();
-  const { normalised_text: text, language } = await normalisedRow(db, insightId);
+  return storeCategory(db, insightId, await normalisedRow(db, insightId));
+}
+
+async function storeCategory(db: Db, insightId: string, row: NormalisedRow): Promise<{ category: string; confidence: number; modelId: number | null }> {
+  const { normalised_text: text, language } = row;
   if (language === 'pt') {
     // The trained classifier reads English only; Portuguese gets the starter topics from its own word lists
     // (portuguese.ts) and no model id, so a retrained model's re-classification passes it by.
@@ -112,8 +123,15 @@ export async function classifyInsight({ insightId }: StageInput): Promise<{ cate
  * fewer history events per stage for the server, for the same work. Each stage still writes only its own
  * columns, so a retry redoes the lot and leaves the same rows.
  */
-export async function analyseInsight(input: StageInput): Promise<{ entities: number; category: string; confidence: number }> {
-  const [{ entities }, , { category, confidence }] = await Promise.all([extractInsightEntities(input), embedInsight(input), classifyInsight(input)]);
+export async function analyseInsight({ insightId }: StageInput): Promise<{ entities: number; category: string; confidence: number }> {
+  const db = await getDb();
+  // The three read the same row: read once.
+  const row = await normalisedRow(db, insightId);
+  const [{ entities }, , { category, confidence }] = await Promise.all([
+    storeEntities(db, insightId, row),
+    storeEmbedding(db, insightId, row),
+    storeCategory(db, insightId, row),
+  ]);
   return { entities, category, confidence };
 }
 
